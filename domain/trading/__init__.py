@@ -1,0 +1,1 @@
+"""Trading domain: instruments, orders and positions (standard library only)."""
