@@ -1,0 +1,1 @@
+"""Rule-based entity extractors: amounts, dates, symbols, payees, lookups."""

@@ -1,0 +1,89 @@
+"""All entity extractors behind one call, on a blank spaCy English pipeline.
+
+spaCy gives the tokenizer and a phrase matcher over lower-cased tokens for
+lookup tables (symbols, categories, merchants, accounts, side, order type);
+numbers, dates and payees are regular expressions whose offsets index the
+original text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+
+import spacy
+from spacy.matcher import PhraseMatcher
+
+from intents.entities.amounts import extract_numbers
+from intents.entities.dates import extract_dates
+from intents.entities.payees import extract_payees
+from intents.entities.symbols import FuzzySymbols, symbol_phrases
+from intents.result import Entity
+
+# When two lookups claim the same words, the earlier type wins ("hdfc bank"
+# is a symbol before it is a merchant).
+_PRIORITY = ("symbol", "account", "order_type", "side", "merchant", "category")
+_TRADING_TYPES = {"symbol", "side", "order_type"}
+
+
+class EntityExtractor:
+    """Stateless after construction; safe to share between threads."""
+
+    def __init__(
+        self, synonyms: Mapping[str, Mapping[str, Sequence[str]]], known_words: Iterable[str]
+    ) -> None:
+        self._nlp = spacy.blank("en")
+        self._matcher = PhraseMatcher(self._nlp.vocab, attr="LOWER")
+        tables: dict[str, Mapping[str, Sequence[str]]] = {
+            "symbol": symbol_phrases(),
+            **synonyms,
+        }
+        self._lookup_words: set[str] = set()
+        for kind, table in tables.items():
+            for canonical, phrases in table.items():
+                key = f"{kind}\x1f{canonical}"
+                docs = [self._nlp.make_doc(p) for p in {canonical.lower(), *phrases}]
+                if kind in {"merchant"}:
+                    docs = [self._nlp.make_doc(p) for p in phrases] or docs
+                self._matcher.add(key, docs)
+                if kind != "symbol":
+                    self._lookup_words.update(w for p in phrases for w in p.lower().split())
+        self._fuzzy = FuzzySymbols(tables["symbol"], known_words)
+
+    @property
+    def lookup_words(self) -> set[str]:
+        return self._lookup_words
+
+    def _lookups(self, text: str) -> list[Entity]:
+        doc = self._nlp.make_doc(text)
+        found: list[tuple[int, int, str, str]] = []
+        for match_id, start, end in self._matcher(doc):
+            kind, canonical = self._nlp.vocab.strings[match_id].split("\x1f", 1)
+            found.append((doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), kind, canonical))
+        for token in doc:
+            if token.is_alpha and not any(s <= token.idx < e for s, e, _, _ in found):
+                symbol = self._fuzzy.lookup(token.text)
+                if symbol:
+                    found.append((token.idx, token.idx + len(token), "symbol", symbol))
+        found.sort(key=lambda f: (-(f[1] - f[0]), _PRIORITY.index(f[2]), f[0]))
+        kept: list[tuple[int, int, str, str]] = []
+        for item in found:
+            if all(item[1] <= k[0] or k[1] <= item[0] for k in kept):
+                kept.append(item)
+        return [Entity(kind, value, text[s:e], s, e) for s, e, kind, value in kept]
+
+    def extract(self, text: str, today: date) -> list[Entity]:
+        """Every entity in ``text``, sorted by position, never overlapping."""
+        dates = extract_dates(text, today)
+        lookups = [e for e in self._lookups(text) if _free(e, dates)]
+        symbols = [(e.start, e.end) for e in lookups if e.type == "symbol"]
+        trading = any(e.type in _TRADING_TYPES for e in lookups)
+        taken = [(e.start, e.end) for e in (*dates, *lookups)]
+        numbers = extract_numbers(text, taken, symbols, trading)
+        taken += [(e.start, e.end) for e in numbers]
+        payees = extract_payees(text, taken, self._lookup_words)
+        return sorted([*dates, *lookups, *numbers, *payees], key=lambda e: e.start)
+
+
+def _free(entity: Entity, others: Sequence[Entity]) -> bool:
+    return all(entity.end <= o.start or o.end <= entity.start for o in others)

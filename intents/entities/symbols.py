@@ -1,0 +1,42 @@
+"""NSE symbols from tickers, company names and aliases, tolerant of typos."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz, process
+
+from domain.trading.instruments import Instrument, load_instruments
+
+# Below this a typo'd single word is more likely an ordinary word than a
+# company ("balance" is 80 against "reliance").
+FUZZY_CUTOFF = 85.0
+_MIN_FUZZY_LEN = 5
+
+
+def symbol_phrases(instruments: Iterable[Instrument] | None = None) -> dict[str, list[str]]:
+    """Symbol -> every lower-case phrase naming it, for the phrase matcher."""
+    return {i.symbol: list(i.names) for i in (instruments or load_instruments())}
+
+
+class FuzzySymbols:
+    """Resolve a single misspelt word ("infosis") to a symbol."""
+
+    def __init__(self, phrases: dict[str, list[str]], known_words: Iterable[str]) -> None:
+        self._by_word: dict[str, str] = {}
+        for symbol, names in phrases.items():
+            for name in names:
+                if " " not in name and len(name) >= _MIN_FUZZY_LEN and name.isalpha():
+                    self._by_word.setdefault(name, symbol)
+        self._choices = list(self._by_word)
+        # Words the product already understands are never read as a typo'd company.
+        self._known = {w.lower() for w in known_words}
+
+    def lookup(self, word: str) -> str | None:
+        lowered = word.lower()
+        if len(lowered) < _MIN_FUZZY_LEN or not lowered.isalpha() or lowered in self._known:
+            return None
+        best = process.extractOne(
+            lowered, self._choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+        )
+        return self._by_word[best[0]] if best else None

@@ -1,0 +1,92 @@
+"""The NLU: one utterance in, a ranked intent and entities out."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime
+
+from intents.classifier import IntentClassifier, Progress
+from intents.entities.extractor import EntityExtractor
+from intents.result import Entity, IntentScore, ParseResult
+from intents.training_data import TrainingData
+
+DEFAULT_THRESHOLD = 0.5
+# Nobody types a 10,000-character banking request; reading only the start
+# keeps a pasted essay from costing more than an ordinary message.
+MAX_CHARS = 1_000
+OUT_OF_SCOPE = "out_of_scope"
+
+# Numbers, dates and tickers vary endlessly; the classifier should learn
+# "buy <quantity> <symbol>" rather than memorise "10" and "INFY".
+_PLACEHOLDERS = {
+    "amount": "zamount",
+    "price": "zprice",
+    "quantity": "zqty",
+    "count": "zcount",
+    "percentage": "zpercent",
+    "date": "zdate",
+    "date_range": "zdate",
+    "symbol": "zsymbol",
+}
+
+
+def clean(text: str) -> str:
+    """Replace control and format characters with spaces, keeping offsets."""
+    return "".join(" " if unicodedata.category(ch) in {"Cc", "Cf", "Cs"} else ch for ch in text)
+
+
+def classifier_text(text: str, entities: list[Entity] | tuple[Entity, ...]) -> str:
+    """``text`` with number, date and symbol mentions replaced by placeholders."""
+    parts: list[str] = []
+    last = 0
+    for e in entities:
+        placeholder = _PLACEHOLDERS.get(e.type)
+        if placeholder is None or e.start < last:
+            continue
+        parts += [text[last : e.start], f" {placeholder} "]
+        last = e.end
+    parts.append(text[last:])
+    return "".join(parts).lower()
+
+
+class NLU:
+    """Text -> intent ranking + entities. Pure: no I/O, no clock of its own."""
+
+    def __init__(
+        self,
+        classifier: IntentClassifier,
+        extractor: EntityExtractor,
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> None:
+        self.classifier = classifier
+        self.extractor = extractor
+        self.threshold = threshold
+
+    @classmethod
+    def train(
+        cls,
+        data: TrainingData,
+        progress: Progress | None = None,
+        classifier: IntentClassifier | None = None,
+    ) -> NLU:
+        say = progress or (lambda _: None)
+        say("building entity matchers")
+        extractor = EntityExtractor(data.synonyms, data.vocabulary())
+        today = datetime(2024, 1, 15).date()  # dates become placeholders; any day will do
+        texts = [classifier_text(t, extractor.extract(clean(t), today)) for t in data.texts]
+        model = (classifier or IntentClassifier()).fit(texts, data.labels, progress)
+        return cls(model, extractor)
+
+    def parse(self, text: str, now: datetime | None = None) -> ParseResult:
+        """Parse one utterance; ``now`` anchors relative dates (default: UTC now)."""
+        today = (now or datetime.now(UTC)).date()
+        visible = clean(text[:MAX_CHARS])
+        if not any(ch.isalnum() for ch in visible):
+            nothing = IntentScore(OUT_OF_SCOPE, 1.0)
+            return ParseResult(text, nothing, (nothing,), (), self.threshold)
+        entities = tuple(self.extractor.extract(visible, today))
+        ranking = tuple(
+            IntentScore(name, conf)
+            for name, conf in self.classifier.rank(classifier_text(visible, entities))
+        )
+        return ParseResult(text, ranking[0], ranking, entities, self.threshold)
