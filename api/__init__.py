@@ -1,0 +1,1 @@
+"""The aiohttp server: REST /api/v1, health, metrics and docs."""

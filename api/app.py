@@ -1,0 +1,42 @@
+"""The aiohttp application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from api.auth import Limiters, auth_middleware
+from api.errors import error_middleware
+from api.keys import CONTAINER, METRICS, RATE_LIMITER
+from api.metrics import Metrics
+from api.ratelimit import RateLimiter
+from api.routes import accounts, auth, docs, health, holds, operator, payees, transfers
+from bot.bootstrap import Container
+
+
+def create_app(container: Container) -> web.Application:
+    """Build the app around a wired container; the app starts and closes it."""
+    settings = container.settings
+    metrics = Metrics()
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[error_middleware, metrics.middleware(), auth_middleware],  # type: ignore[list-item]
+    )
+    app[CONTAINER] = container
+    app[METRICS] = metrics
+    app[RATE_LIMITER] = Limiters(
+        token=RateLimiter(settings.rate_limit_token_per_min),
+        ip=RateLimiter(settings.rate_limit_ip_per_min),
+        login=RateLimiter(settings.rate_limit_login_per_min),
+    )
+    for module in (health, docs, auth, accounts, payees, transfers, holds, operator):
+        app.router.add_routes(module.routes)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        await container.start()
+        yield
+        await container.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app

@@ -1,0 +1,22 @@
+"""Typed application and request keys, in one place."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.bootstrap import Container
+from domain.identity.model import Principal
+
+CONTAINER = web.AppKey("container", Container)
+METRICS = web.AppKey("metrics", object)
+RATE_LIMITER = web.AppKey("rate_limiter", object)
+
+# Set by the auth middleware on authenticated requests.
+PRINCIPAL = "swayam.principal"
+
+
+def principal_of(request: web.Request) -> Principal:
+    principal = request.get(PRINCIPAL)
+    if not isinstance(principal, Principal):
+        raise RuntimeError("route needs authentication but none was resolved")
+    return principal

@@ -1,0 +1,97 @@
+"""The composition root: builds engines, stores and services from settings.
+
+Nothing connects at import; ``build`` wires, ``start`` starts background work,
+``close`` stops it and disposes the engines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from bot.settings import Settings
+from domain.banking.engine import MoneyEngine
+from domain.banking.model import Limits
+from domain.banking.service import BankingService
+from domain.clock import Clock, SystemClock
+from domain.db import Database, connect
+from domain.identity.service import IdentityService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    clock: Clock
+    db: Database
+    engine: MoneyEngine
+    banking: BankingService
+    identity: IdentityService
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        self.engine.start()
+        self._tasks.append(asyncio.create_task(self._sweep_holds(), name="hold-sweeper"))
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.engine.stop()
+        await self.db.dispose()
+
+    async def _sweep_holds(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.hold_sweep_s)
+            try:
+                released = await self.engine.expire_holds()
+                if released:
+                    log.info("released %d expired holds", released)
+            except Exception:
+                log.exception("hold sweep failed")
+
+
+def default_limits(settings: Settings) -> Limits:
+    return Limits(
+        currency="INR",
+        per_transfer=settings.limit_per_transfer,
+        daily=settings.limit_daily,
+        weekly=settings.limit_weekly,
+        monthly=settings.limit_monthly,
+    )
+
+
+def build(settings: Settings, *, clock: Clock | None = None) -> Container:
+    clock = clock or SystemClock()
+    db = connect(settings.database_url, pool_size=settings.db_pool_size)
+    limits = default_limits(settings)
+    engine = MoneyEngine(
+        db,
+        clock,
+        default_limits=limits,
+        max_batch=settings.max_batch,
+        group_commit=settings.group_commit,
+    )
+    return Container(
+        settings=settings,
+        clock=clock,
+        db=db,
+        engine=engine,
+        banking=BankingService(db, clock, engine, default_limits=limits),
+        identity=IdentityService(db, clock, settings_view(settings)),
+    )
+
+
+def settings_view(settings: Settings) -> IdentityService.Config:
+    return IdentityService.Config(
+        access_ttl_s=settings.access_token_ttl_s,
+        refresh_ttl_s=settings.refresh_token_ttl_s,
+        max_failed_logins=settings.max_failed_logins,
+        lockout_s=settings.lockout_s,
+        default_timezone=settings.timezone,
+    )

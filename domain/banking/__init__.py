@@ -1,0 +1,1 @@
+"""Banking: accounts, payees, transfers, holds and limits over a double-entry core."""

@@ -1,0 +1,97 @@
+"""Requests that move money. Each carries the idempotency key it was sent with.
+
+``fingerprint()`` hashes what the request asks for (not who sent it or the
+key), so a resend with the same key and payload replays the first answer and
+a different payload under the same key is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, ClassVar
+
+from domain.money import Money
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Command:
+    operation: ClassVar[str]
+    # Who sent it (user id); idempotency keys are scoped to them.
+    principal_id: str
+    idempotency_key: str
+
+    def fingerprint(self) -> str:
+        payload: dict[str, Any] = {"op": self.operation}
+        for f in fields(self):
+            if f.name in ("principal_id", "idempotency_key"):
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, Money):
+                value = value.to_json()
+            elif isinstance(value, datetime):
+                value = value.isoformat()
+            payload[f.name] = value
+        blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MakeTransfer(Command):
+    """A customer moves money to an own account or a saved payee."""
+
+    operation: ClassVar[str] = "transfer"
+    customer_id: str
+    from_account_id: str
+    to_account_id: str | None = None
+    payee_id: str | None = None
+    amount: Money
+    memo: str | None = None
+    category: str | None = None
+    merchant: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExternalPosting(Command):
+    """An operator books a bank-feed credit or debit on a customer account."""
+
+    operation: ClassVar[str] = "external_posting"
+    account_id: str
+    direction: str  # "credit" | "debit"
+    amount: Money
+    counterparty: str
+    category: str | None = None
+    merchant: str | None = None
+    memo: str | None = None
+    posted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaceHold(Command):
+    """Reserve funds now, to be posted (in full or part) or voided later."""
+
+    operation: ClassVar[str] = "place_hold"
+    customer_id: str
+    account_id: str
+    to_account_id: str | None = None
+    payee_id: str | None = None
+    amount: Money
+    expires_at: datetime
+    memo: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PostHold(Command):
+    operation: ClassVar[str] = "post_hold"
+    customer_id: str | None  # None when an operator acts
+    hold_id: str
+    amount: Money | None = None  # None posts the whole hold
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VoidHold(Command):
+    operation: ClassVar[str] = "void_hold"
+    customer_id: str | None
+    hold_id: str

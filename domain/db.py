@@ -1,0 +1,125 @@
+"""Database engines for SQLite (embedded default) and PostgreSQL (at scale).
+
+SQLite runs in WAL mode with ``synchronous=FULL`` (a commit survives power
+loss). Writes take the database lock up front with ``BEGIN IMMEDIATE`` so two
+writers never deadlock on a lock upgrade; reads use a plain deferred
+``BEGIN`` and run beside the writer. PostgreSQL uses one pool for both; row
+locks (``SELECT ... FOR UPDATE`` in sorted order) serialise writers per
+account.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+T = TypeVar("T")
+
+
+@dataclass
+class Database:
+    """The write and read engines for one database URL."""
+
+    url: str
+    write: AsyncEngine
+    read: AsyncEngine
+
+    @property
+    def dialect(self) -> str:
+        return self.write.dialect.name
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncConnection]:
+        """One write transaction: committed on success, rolled back on error."""
+        async with self.write.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        async with self.read.connect() as conn:
+            yield conn
+
+    async def dispose(self) -> None:
+        await self.write.dispose()
+        if self.read is not self.write:
+            await self.read.dispose()
+
+
+def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
+    path = make_url(url).database
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(
+        url, pool_size=pool_size, max_overflow=0, connect_args={"timeout": 30}
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from the driver: we emit BEGIN ourselves.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def connect(url: str, *, pool_size: int = 10) -> Database:
+    """Build engines for a URL; nothing connects until first use."""
+    if url.startswith("sqlite"):
+        # One writer connection is all SQLite can use at a time anyway.
+        write = _sqlite_engine(url, immediate=True, pool_size=1)
+        read = _sqlite_engine(url, immediate=False, pool_size=pool_size)
+        return Database(url, write, read)
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return Database(url, engine, engine)
+
+
+# SQLSTATEs worth retrying as a whole transaction.
+_PG_RETRYABLE = {"40001", "40P01", "55P03"}
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for deadlocks, serialisation failures and a busy SQLite file."""
+    if isinstance(exc, DBAPIError):
+        orig = exc.orig
+        code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+        if code in _PG_RETRYABLE:
+            return True
+        if isinstance(exc, OperationalError) and "locked" in str(orig).lower():
+            return True
+    return False
+
+
+async def retrying(
+    attempt: Callable[[], Awaitable[T]], *, tries: int = 8, base_delay: float = 0.01
+) -> T:
+    """Run a whole transaction again when the database asks for a retry."""
+    for n in range(tries):
+        try:
+            return await attempt()
+        except DBAPIError as exc:
+            if not is_transient(exc) or n == tries - 1:
+                raise
+            await asyncio.sleep(base_delay * (2**n))
+    raise AssertionError("unreachable")

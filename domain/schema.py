@@ -1,0 +1,241 @@
+"""The relational schema, as SQLAlchemy Core tables.
+
+One ``MetaData`` for every area so Alembic can compare it with the migrated
+database. Money columns hold signed minor units in 64-bit integers; times are
+timezone-aware.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    true,
+)
+from sqlalchemy.engine import Dialect
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite has no time zone type: values are stored as naive UTC text, which
+    also keeps range comparisons correct.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Time = UTCDateTime()
+Id = String(40)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("full_name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("timezone", String(64), nullable=False, server_default="Asia/Kolkata"),
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", Time),
+    Column("created_at", Time, nullable=False),
+    CheckConstraint("role IN ('customer', 'operator', 'admin')", name="role"),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    # NULL for the bank's own accounts (settlement with the outside world).
+    Column("customer_id", Id, ForeignKey("users.id"), index=True),
+    Column("type", String(20), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("number", String(20), nullable=False, unique=True),
+    Column("currency", String(3), nullable=False),
+    Column("balance", BigInteger, nullable=False, server_default="0"),
+    # Sum of pending holds; available = balance - held.
+    Column("held", BigInteger, nullable=False, server_default="0"),
+    Column("no_overdraft", Boolean, nullable=False, server_default=true()),
+    Column("created_at", Time, nullable=False),
+    CheckConstraint(
+        "type IN ('savings', 'current', 'fixed_deposit', 'trading', 'settlement')", name="type"
+    ),
+    CheckConstraint("held >= 0", name="held_non_negative"),
+    CheckConstraint("NOT no_overdraft OR balance - held >= 0", name="no_overdraft"),
+)
+
+payees = Table(
+    "payees",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("customer_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("nickname", String(50)),
+    Column("account_number", String(18)),
+    Column("ifsc", String(11)),
+    Column("upi_id", String(255)),
+    Column("created_at", Time, nullable=False),
+    Column("deleted_at", Time),
+    CheckConstraint(
+        "(account_number IS NOT NULL AND ifsc IS NOT NULL AND upi_id IS NULL)"
+        " OR (upi_id IS NOT NULL AND account_number IS NULL AND ifsc IS NULL)",
+        name="one_destination",
+    ),
+    Index("ix_payees_customer", "customer_id", "deleted_at"),
+)
+
+limits = Table(
+    "limits",
+    metadata,
+    Column("customer_id", Id, ForeignKey("users.id"), primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("per_transfer", BigInteger, nullable=False),
+    Column("daily", BigInteger, nullable=False),
+    Column("weekly", BigInteger, nullable=False),
+    Column("monthly", BigInteger, nullable=False),
+    Column("updated_at", Time, nullable=False),
+)
+
+transfers = Table(
+    "transfers",
+    metadata,
+    Column("id", Id, primary_key=True),
+    # Whose transfer it is: the initiating customer, or the account owner for
+    # operator postings. NULL only for bank-internal movements.
+    Column("customer_id", Id, ForeignKey("users.id")),
+    Column("kind", String(20), nullable=False),
+    Column("debit_account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("credit_account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("memo", String(200)),
+    Column("category", String(32)),
+    Column("merchant", String(100)),
+    Column("counterparty", String(200)),
+    Column("payee_id", Id, ForeignKey("payees.id")),
+    Column("hold_id", Id),
+    Column("created_by", Id, ForeignKey("users.id")),
+    Column("created_at", Time, nullable=False),
+    Column("posted_at", Time, nullable=False),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    CheckConstraint("debit_account_id <> credit_account_id", name="distinct_accounts"),
+    Index("ix_transfers_limit_usage", "customer_id", "kind", "created_at"),
+)
+
+postings = Table(
+    "postings",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("transfer_id", Id, ForeignKey("transfers.id"), nullable=False, index=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    # Signed: negative debits the account, positive credits it.
+    Column("amount", BigInteger, nullable=False),
+    Column("balance_after", BigInteger, nullable=False),
+    Column("posted_at", Time, nullable=False),
+    Index("ix_postings_account", "account_id", "id"),
+)
+
+holds = Table(
+    "holds",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("customer_id", Id, ForeignKey("users.id")),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("credit_account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("payee_id", Id, ForeignKey("payees.id")),
+    Column("amount", BigInteger, nullable=False),
+    Column("posted_amount", BigInteger, nullable=False, server_default="0"),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("memo", String(200)),
+    Column("expires_at", Time, nullable=False),
+    Column("created_at", Time, nullable=False),
+    Column("resolved_at", Time),
+    Column("transfer_id", Id, ForeignKey("transfers.id")),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    CheckConstraint("status IN ('pending', 'posted', 'voided', 'expired')", name="status"),
+    Index("ix_holds_pending", "account_id", "status", "expires_at"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("principal_id", Id, primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("operation", String(40), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    # 'ok' with the result document, or 'error' with the error's kind/code/message.
+    Column("outcome", String(8), nullable=False),
+    Column("result", Text, nullable=False),
+    Column("created_at", Time, nullable=False),
+)
+
+auth_tokens = Table(
+    "auth_tokens",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False, index=True),
+    Column("kind", String(10), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("scope", String(16), nullable=False),
+    # Access and refresh tokens issued from one login share a family, so the
+    # reuse of a rotated refresh token can revoke all of them at once.
+    Column("family_id", Id, index=True),
+    Column("name", String(100)),
+    Column("created_at", Time, nullable=False),
+    Column("expires_at", Time),
+    Column("used_at", Time),
+    Column("revoked_at", Time),
+    CheckConstraint("kind IN ('access', 'refresh', 'api')", name="kind"),
+    CheckConstraint("scope IN ('customer', 'operator', 'admin')", name="scope"),
+)
+
+__all__ = [
+    "accounts",
+    "auth_tokens",
+    "holds",
+    "idempotency_keys",
+    "limits",
+    "metadata",
+    "payees",
+    "postings",
+    "transfers",
+    "users",
+]
