@@ -38,3 +38,14 @@ class Principal:
     @property
     def is_customer(self) -> bool:
         return self.scope is Scope.CUSTOMER
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    """A user as other areas see one: no password hash, no lockout state."""
+
+    id: str
+    username: str
+    full_name: str
+    role: Scope
+    timezone: str
