@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, datetime
 
@@ -28,6 +29,26 @@ _PLACEHOLDERS = {
     "date_range": "zdate",
     "symbol": "zsymbol",
 }
+
+
+# Script injection and SQL are never a banking request; treating them as out
+# of scope up front keeps a word like "alert" inside them from looking like one.
+_CODE = re.compile(
+    r"<\s*(?:script|iframe|img|svg|object)\b|javascript:|\bon\w+\s*=|"
+    r"\b(?:select\s+.+\s+from|insert\s+into|drop\s+table|delete\s+from|union\s+select)\b"
+    r"|;\s*--|'\s*or\s+'?1'?\s*=\s*'?1",
+    re.IGNORECASE | re.DOTALL,
+)
+_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
+
+
+def looks_like_code(text: str) -> bool:
+    return _CODE.search(text) is not None
+
+
+def strip_tags(text: str) -> str:
+    """Blank out HTML tags with spaces so offsets still index the original."""
+    return _TAG.sub(lambda m: " " * len(m.group()), text)
 
 
 def clean(text: str) -> str:
@@ -80,8 +101,8 @@ class NLU:
     def parse(self, text: str, now: datetime | None = None) -> ParseResult:
         """Parse one utterance; ``now`` anchors relative dates (default: UTC now)."""
         today = (now or datetime.now(UTC)).date()
-        visible = clean(text[:MAX_CHARS])
-        if not any(ch.isalnum() for ch in visible):
+        visible = strip_tags(clean(text[:MAX_CHARS]))
+        if not any(ch.isalnum() for ch in visible) or looks_like_code(text[:MAX_CHARS]):
             nothing = IntentScore(OUT_OF_SCOPE, 1.0)
             return ParseResult(text, nothing, (nothing,), (), self.threshold)
         entities = tuple(self.extractor.extract(visible, today))

@@ -35,7 +35,8 @@ _DMY = re.compile(
 )
 _MDY = re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s*(\d{{4}})\b)?", _I)
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
-_NUMERIC = re.compile(r"\b(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}|\d{2}))?\b")
+# "1.5" is a number, not 1 May: a dot only separates a date that has a year.
+_NUMERIC = re.compile(r"\b(\d{1,2})(?:/(\d{1,2})(?:/(\d{4}|\d{2}))?|\.(\d{1,2})\.(\d{4}))\b")
 _MONTH_ALONE = re.compile(
     rf"\b(?:(?P<prep>in|for|during|of|since|from|by|before|till|until|through)\s+"
     rf"(?:the\s+)?(?:month\s+of\s+)?)?(?P<m>{_MONTH})(?:\s*,?\s*(?P<y>\d{{4}}))?\b",
@@ -100,10 +101,10 @@ def _explicit_days(text: str, today: date) -> list[tuple[int, int, int, int, int
     for m in _ISO.finditer(text):
         found.append((m.start(), m.end(), int(m[3]), int(m[2]), int(m[1])))
     for m in _NUMERIC.finditer(text):
-        year = _int(m[3])
+        month, year = (m[2], _int(m[3])) if m[2] else (m[4], _int(m[5]))
         if year is not None and year < 100:
             year += 2000
-        found.append((m.start(), m.end(), int(m[1]), int(m[2]), year))
+        found.append((m.start(), m.end(), int(m[1]), int(month), year))
     return found
 
 

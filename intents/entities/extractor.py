@@ -8,6 +8,7 @@ original text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
@@ -24,6 +25,8 @@ from intents.result import Entity
 # is a symbol before it is a merchant).
 _PRIORITY = ("symbol", "account", "order_type", "side", "merchant", "category")
 _TRADING_TYPES = {"symbol", "side", "order_type"}
+# "buy" is only an order side when something is being traded ("buy a car" is not).
+_TRADING_WORDS = re.compile(r"\b(?:shares?|stocks?|orders?|units?|etfs?|positions?|qty)\b", re.I)
 
 
 class EntityExtractor:
@@ -42,10 +45,9 @@ class EntityExtractor:
         for kind, table in tables.items():
             for canonical, phrases in table.items():
                 key = f"{kind}\x1f{canonical}"
-                docs = [self._nlp.make_doc(p) for p in {canonical.lower(), *phrases}]
-                if kind in {"merchant"}:
-                    docs = [self._nlp.make_doc(p) for p in phrases] or docs
-                self._matcher.add(key, docs)
+                # Only listed phrases match: a canonical value such as "current"
+                # or "market" is too common a word on its own.
+                self._matcher.add(key, [self._nlp.make_doc(p) for p in phrases])
                 if kind != "symbol":
                     self._lookup_words.update(w for p in phrases for w in p.lower().split())
         self._fuzzy = FuzzySymbols(tables["symbol"], known_words)
@@ -77,6 +79,9 @@ class EntityExtractor:
         dates = extract_dates(text, today)
         lookups = [e for e in self._lookups(text) if _free(e, dates)]
         symbols = [(e.start, e.end) for e in lookups if e.type == "symbol"]
+        traded = bool(symbols) or any(e.type == "order_type" for e in lookups)
+        if not traded and not _TRADING_WORDS.search(text):
+            lookups = [e for e in lookups if e.type != "side"]
         trading = any(e.type in _TRADING_TYPES for e in lookups)
         taken = [(e.start, e.end) for e in (*dates, *lookups)]
         numbers = extract_numbers(text, taken, symbols, trading)

@@ -28,6 +28,12 @@ _STOP = {
     "do", "de", "dena", "transfer", "send", "pay", "kar", "karo", "mera", "meri", "mere",
     "wallet", "again", "back", "same", "each", "every", "month", "week", "monthly",
     "weekly", "daily", "bill", "bills", "order", "shares", "share", "yes", "no",
+    # Verbs and nouns that follow "to"/"for"/"add" in requests and are never a payee.
+    "add", "save", "create", "set", "buy", "sell", "check", "see", "know", "make", "get",
+    "have", "spend", "invest", "start", "reach", "hit", "build", "keep", "plan", "put",
+    "budget", "goal", "goals", "rule", "rules", "alert", "alerts", "reminder", "sip",
+    "talk", "speak", "go", "be", "use", "stop", "cancel", "change", "what", "how",
+    "when", "where", "which", "who", "whom", "all", "everyone", "savings", "current",
 }  # fmt: skip
 _NAME = r"[A-Za-z][A-Za-z.'-]*"
 _AFTER_TO = re.compile(rf"\b(?:to|for)\s+(?:my\s+)?(?P<name>{_NAME}(?:\s+{_NAME}){{0,2}})", re.I)
