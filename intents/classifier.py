@@ -11,19 +11,22 @@ calibrated classifiers.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import hstack
+from scipy.sparse import hstack  # type: ignore[import-untyped]
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 
 Progress = Callable[[str], None]
 FloatArray = NDArray[np.float64]
+# scikit-learn's default token pattern, so training and prediction agree.
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
 def _noop(_: str) -> None:
@@ -49,7 +52,6 @@ class IntentClassifier:
         self._vectorizers: list[TfidfVectorizer] = []
         self._weights: FloatArray = np.zeros((0, 0))
         self._bias: FloatArray = np.zeros(0)
-        self._blocks: list[tuple[Callable[[str], list[str]], dict[str, int], FloatArray, int]] = []
 
     def _new_vectorizers(self) -> list[TfidfVectorizer]:
         return [
@@ -89,37 +91,73 @@ class IntentClassifier:
         return self
 
     def _build_blocks(self) -> None:
-        offset = 0
-        self._blocks = []
-        for vec in self._vectorizers:
-            vocab = {str(k): int(v) for k, v in vec.vocabulary_.items()}
-            self._blocks.append((vec.build_analyzer(), vocab, vec.idf_, offset))
-            offset += len(vocab)
+        word, char = self._vectorizers
+        self._word_vocab = {str(k): int(v) for k, v in word.vocabulary_.items()}
+        self._word_idf = np.asarray(word.idf_, dtype=np.float64)
+        self._char_vocab = {str(k): int(v) for k, v in char.vocabulary_.items()}
+        self._char_idf = np.asarray(char.idf_, dtype=np.float64)
+        self._char_offset = len(self._word_vocab)
+        self._word_cache: dict[str, tuple[int, ...]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_blocks"] = []  # analyzers are rebuilt on load, not pickled
+        for derived in ("_word_vocab", "_word_idf", "_char_vocab", "_char_idf", "_word_cache"):
+            state.pop(derived, None)  # rebuilt from the vectorizers on load
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._build_blocks()
 
+    def _char_grams(self, word: str) -> tuple[int, ...]:
+        """Vocabulary ids of a word's char_wb n-grams, exactly as scikit-learn makes them."""
+        cached = self._word_cache.get(word)
+        if cached is not None:
+            return cached
+        padded = f" {word} "
+        grams: list[str] = []
+        low, high = self.char_ngrams
+        for n in range(low, high + 1):
+            if len(padded) <= n:
+                grams.append(padded)
+                break
+            grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+        vocab = self._char_vocab
+        ids = tuple(i for g in grams if (i := vocab.get(g)) is not None)
+        if len(self._word_cache) < 100_000:  # words repeat; n-grams per word never change
+            self._word_cache[word] = ids
+        return ids
+
+    def _block(
+        self, counts: dict[int, int], idf: FloatArray, offset: int
+    ) -> list[tuple[int, float]]:
+        weights = [(i, (1.0 + math.log(n)) * float(idf[i])) for i, n in counts.items()]
+        norm = math.sqrt(sum(w * w for _, w in weights)) or 1.0
+        return [(i + offset, w / norm) for i, w in weights]
+
     def scores(self, text: str) -> FloatArray:
         """Raw SVM scores per class, same as ``LinearSVC.decision_function``."""
-        indices: list[int] = []
-        values: list[float] = []
-        for analyzer, vocab, idf, offset in self._blocks:
-            counts = Counter(i for g in analyzer(text) if (i := vocab.get(g)) is not None)
-            if not counts:
-                continue
-            block = [(1.0 + math.log(n)) * idf[i] for i, n in counts.items()]
-            norm = math.sqrt(sum(v * v for v in block))
-            indices.extend(i + offset for i in counts)
-            values.extend(v / norm for v in block)
-        if not indices:
+        lowered = text.lower()
+        tokens = _TOKEN.findall(lowered)
+        word_counts: dict[int, int] = {}
+        vocab = self._word_vocab
+        low, high = self.word_ngrams
+        for n in range(low, high + 1):
+            for k in range(len(tokens) - n + 1):
+                i = vocab.get(tokens[k] if n == 1 else " ".join(tokens[k : k + n]))
+                if i is not None:
+                    word_counts[i] = word_counts.get(i, 0) + 1
+        char_counts: dict[int, int] = {}
+        for word in lowered.split():
+            for i in self._char_grams(word):
+                char_counts[i] = char_counts.get(i, 0) + 1
+        pairs = self._block(word_counts, self._word_idf, 0)
+        pairs += self._block(char_counts, self._char_idf, self._char_offset)
+        if not pairs:
             return self._bias.copy()
-        result: FloatArray = np.asarray(values) @ self._weights[indices] + self._bias
+        indices = [i for i, _ in pairs]
+        values = np.fromiter((v for _, v in pairs), dtype=np.float64, count=len(pairs))
+        result: FloatArray = values @ self._weights[indices] + self._bias
         return result
 
     def probabilities(self, text: str) -> FloatArray:

@@ -51,8 +51,12 @@ def strip_tags(text: str) -> str:
     return _TAG.sub(lambda m: " " * len(m.group()), text)
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
 def clean(text: str) -> str:
-    """Replace control and format characters with spaces, keeping offsets."""
+    """Blank out terminal escapes, control and format characters, keeping offsets."""
+    text = _ANSI.sub(lambda m: " " * len(m.group()), text)
     return "".join(" " if unicodedata.category(ch) in {"Cc", "Cf", "Cs"} else ch for ch in text)
 
 

@@ -96,8 +96,8 @@ def find_numbers(text: str, blocked: Sequence[Span]) -> list[NumberMention]:
     for m in NUMBER_WORD_RE.finditer(text):
         phrase = m.group().rstrip(" -")
         start, end = m.start(), m.start() + len(phrase)
-        value = parse_number_words(phrase)
-        if value is None or _overlaps(start, end, blocked):
+        spoken = parse_number_words(phrase)
+        if spoken is None or _overlaps(start, end, blocked):
             continue
         if _overlaps(start, end, [(f.start, f.end) for f in found]):
             continue
@@ -108,7 +108,7 @@ def find_numbers(text: str, blocked: Sequence[Span]) -> list[NumberMention]:
             start = pre.start()
         if post:
             end = post.end()
-        found.append(NumberMention(start, end, value, bool(scaled or pre or post), True))
+        found.append(NumberMention(start, end, spoken, bool(scaled or pre or post), True))
     return sorted(found, key=lambda n: n.start)
 
 

@@ -220,20 +220,20 @@ def _day_candidates(text: str, today: date) -> list[Candidate]:
     days = _longest_first(days)
     out: list[Candidate] = []
     used: set[int] = set()
-    for i, (start, end, day) in enumerate(days):
+    for i, (start, end, first_day) in enumerate(days):
         if i in used:
             continue
         nxt = days[i + 1] if i + 1 < len(days) else None
         before = text[:start]
         prefix = _RANGE_PREFIX.search(before) or _BETWEEN.search(before)
-        if nxt and _RANGE_JOIN.fullmatch(text[end : nxt[0]]) and (prefix or nxt[2] >= day):
+        if nxt and _RANGE_JOIN.fullmatch(text[end : nxt[0]]) and (prefix or nxt[2] >= first_day):
             used.add(i + 1)
             begin = prefix.start() if prefix else start
-            out.append((begin, nxt[1], "date_range", day, nxt[2]))
+            out.append((begin, nxt[1], "date_range", first_day, nxt[2]))
         elif prefix:
-            out.append((prefix.start(), end, "date_range", day, today))
+            out.append((prefix.start(), end, "date_range", first_day, today))
         else:
-            out.append((start, end, "date", day, day))
+            out.append((start, end, "date", first_day, first_day))
     return out
 
 

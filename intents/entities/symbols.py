@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from rapidfuzz import fuzz, process
 
@@ -22,7 +22,7 @@ def symbol_phrases(instruments: Iterable[Instrument] | None = None) -> dict[str,
 class FuzzySymbols:
     """Resolve a single misspelt word ("infosis") to a symbol."""
 
-    def __init__(self, phrases: dict[str, list[str]], known_words: Iterable[str]) -> None:
+    def __init__(self, phrases: Mapping[str, Sequence[str]], known_words: Iterable[str]) -> None:
         self._by_word: dict[str, str] = {}
         for symbol, names in phrases.items():
             for name in names:
