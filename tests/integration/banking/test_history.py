@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from itertools import pairwise
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 import pytest
 
