@@ -245,8 +245,18 @@ def _longest_first(days: list[tuple[int, int, date]]) -> list[tuple[int, int, da
     return kept
 
 
+# Most messages mention no date at all; one cheap search skips all the rest.
+_HINT = re.compile(
+    rf"\d|{_MONTH}|\b(?:today|yester|tomor|tmrw|aaj|parso|week|month|year|hafte|mahin|saal|mtd|ytd|"
+    r"day|din)",
+    _I,
+)
+
+
 def extract_dates(text: str, today: date) -> list[Entity]:
     """Every date and date range in ``text``; overlaps keep the longest phrase."""
+    if not _HINT.search(text):
+        return []
     chosen: list[Candidate] = []
     for cand in sorted(_candidates(text, today), key=lambda c: (-(c[1] - c[0]), c[0])):
         if all(cand[1] <= c[0] or c[1] <= cand[0] for c in chosen):
