@@ -276,7 +276,9 @@ def render(result: DemoResult, url: str | None = None) -> str:
         width = max((len(a.name) for a in customer.accounts), default=0)
         for account in customer.accounts:
             money = format_minor(account.balance, account.currency)
-            lines.append(f"  {account.name:<{width}}  {account.number}  {money:>15}")
+            # Masked as the API shows it: enough to tell accounts apart.
+            number = "XXXX" + account.number[-4:]
+            lines.append(f"  {account.name:<{width}}  {number}  {money:>15}")
         lines.append("")
     logins = ", ".join(f"{u.username} ({u.role})" for u in demo.USERS)
     lines.append(f"Logins: {logins}")
