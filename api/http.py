@@ -72,11 +72,12 @@ def idempotency_key(request: web.Request) -> str:
     if not key:
         raise InvalidInput(
             "idempotency_key_required",
-            "Send an Idempotency-Key header (a unique string per payment) so a retry never pays twice.",
+            "Send an Idempotency-Key header (unique per payment) so a retry never pays twice.",
         )
     if len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
         raise InvalidInput(
-            "invalid_idempotency_key", f"Idempotency-Key must be printable, at most {MAX_IDEMPOTENCY_KEY} characters."
+            "invalid_idempotency_key",
+            f"Idempotency-Key must be printable, at most {MAX_IDEMPOTENCY_KEY} characters.",
         )
     return key
 

@@ -12,11 +12,11 @@ METRICS = web.AppKey("metrics", object)
 RATE_LIMITER = web.AppKey("rate_limiter", object)
 
 # Set by the auth middleware on authenticated requests.
-PRINCIPAL = "swayam.principal"
+PRINCIPAL = web.RequestKey("principal", Principal)
 
 
 def principal_of(request: web.Request) -> Principal:
     principal = request.get(PRINCIPAL)
-    if not isinstance(principal, Principal):
+    if principal is None:
         raise RuntimeError("route needs authentication but none was resolved")
     return principal

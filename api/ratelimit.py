@@ -19,7 +19,11 @@ class RateLimiter:
     """Allows ``per_minute`` requests per key, with bursts up to the same number."""
 
     def __init__(
-        self, per_minute: int, *, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000
+        self,
+        per_minute: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 100_000,
     ) -> None:
         self.per_minute = per_minute
         self._rate = per_minute / 60.0
@@ -51,7 +55,11 @@ class RateLimiter:
 
     def _evict(self, now: float) -> None:
         # Full buckets carry no state worth keeping.
-        full = [k for k, b in self._buckets.items() if b.tokens + (now - b.updated) * self._rate >= self.per_minute]
+        full = [
+            k
+            for k, b in self._buckets.items()
+            if b.tokens + (now - b.updated) * self._rate >= self.per_minute
+        ]
         for key in full:
             del self._buckets[key]
         if len(self._buckets) >= self._max_keys:

@@ -11,12 +11,15 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 
+from argon2 import PasswordHasher
+
 from bot.settings import Settings
 from domain.banking.engine import MoneyEngine
 from domain.banking.model import Limits
 from domain.banking.service import BankingService
 from domain.clock import Clock, SystemClock
 from domain.db import Database, connect
+from domain.identity.passwords import Passwords
 from domain.identity.service import IdentityService
 
 log = logging.getLogger(__name__)
@@ -83,7 +86,17 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         db=db,
         engine=engine,
         banking=BankingService(db, clock, engine, default_limits=limits),
-        identity=IdentityService(db, clock, settings_view(settings)),
+        identity=IdentityService(
+            db,
+            clock,
+            settings_view(settings),
+            passwords=Passwords(
+                PasswordHasher(
+                    time_cost=settings.password_time_cost,
+                    memory_cost=settings.password_memory_kib,
+                )
+            ),
+        ),
     )
 
 

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     rate_limit_ip_per_min: int = Field(1200, ge=0)
     rate_limit_login_per_min: int = Field(20, ge=0)
     max_body_bytes: int = Field(64 * 1024, gt=0)
+    # Argon2id cost (RFC 9106 second recommended option by default).
+    password_time_cost: int = Field(3, ge=1)
+    password_memory_kib: int = Field(64 * 1024, ge=32)
 
     # Money core: default payment limits for new customers, in paise.
     limit_per_transfer: int = Field(1_00_000_00, gt=0)

@@ -57,7 +57,7 @@ class Money:
         if not isinstance(value, dict):
             raise InvalidInput(
                 "invalid_amount",
-                f"'{field}' must be an object like {{\"minor\": 50000, \"currency\": \"INR\"}}.",
+                f'\'{field}\' must be an object like {{"minor": 50000, "currency": "INR"}}.',
             )
         unknown = set(value) - {"minor", "currency"}
         if unknown:
@@ -67,14 +67,18 @@ class Money:
         minor = value.get("minor")
         currency = value.get("currency", DEFAULT_CURRENCY)
         if isinstance(minor, bool) or minor is None:
-            raise InvalidInput("invalid_amount", f"'{field}.minor' must be a whole number of paise.")
+            raise InvalidInput(
+                "invalid_amount", f"'{field}.minor' must be a whole number of paise."
+            )
         if isinstance(minor, float):
             raise InvalidInput(
                 "invalid_amount",
                 f"'{field}.minor' must be a whole number of paise, not a fraction ({minor}).",
             )
         if not isinstance(minor, int):
-            raise InvalidInput("invalid_amount", f"'{field}.minor' must be a whole number of paise.")
+            raise InvalidInput(
+                "invalid_amount", f"'{field}.minor' must be a whole number of paise."
+            )
         if minor <= 0:
             raise InvalidInput("invalid_amount", f"'{field}' must be more than zero.")
         if minor > MAX_MINOR:
@@ -99,7 +103,7 @@ def group_indian(whole: int) -> str:
     if len(digits) <= 3:
         return digits
     head, tail = digits[:-3], digits[-3:]
-    pairs = []
+    pairs: list[str] = []
     while len(head) > 2:
         pairs.insert(0, head[-2:])
         head = head[:-2]

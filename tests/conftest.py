@@ -44,7 +44,11 @@ def _postgres_answers() -> bool:
 
 
 HAVE_POSTGRES = _postgres_answers()
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)] if HAVE_POSTGRES else ["sqlite"]
+BACKENDS = (
+    ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+    if HAVE_POSTGRES
+    else ["sqlite"]
+)
 
 
 def free_port() -> int:
@@ -96,7 +100,8 @@ async def _reset_postgres(url: str) -> None:
             await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             await conn.execute(
                 text(
-                    "INSERT INTO accounts (id, type, name, number, currency, no_overdraft, created_at)"
+                    "INSERT INTO accounts"
+                    " (id, type, name, number, currency, no_overdraft, created_at)"
                     " VALUES ('acc_settlement_inr', 'settlement', 'INR settlement', '000000000001',"
                     " 'INR', false, now())"
                 )
@@ -106,9 +111,7 @@ async def _reset_postgres(url: str) -> None:
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
-) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """A migrated, empty database on each available backend."""
     if request.param == "sqlite":
         path = tmp_path / "swayam.db"
@@ -133,6 +136,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         rate_limit_ip_per_min=0,
         rate_limit_login_per_min=0,
         hold_sweep_s=3600,
+        # Cheap hashing keeps fixtures fast; production uses the defaults.
+        password_time_cost=1,
+        password_memory_kib=64,
     )
 
 

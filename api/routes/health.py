@@ -31,7 +31,8 @@ async def readyz(request: web.Request) -> web.Response:
     checks["money_engine"] = "ok" if container.engine.running else "stopped"
     ready = all(v == "ok" for v in checks.values())
     return web.json_response(
-        {"status": "ready" if ready else "not_ready", "checks": checks}, status=200 if ready else 503
+        {"status": "ready" if ready else "not_ready", "checks": checks},
+        status=200 if ready else 503,
     )
 
 

@@ -20,6 +20,7 @@ attempt refused for a business reason stays refused.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Iterable
@@ -117,10 +118,8 @@ class MoneyEngine:
             return
         await self._queue.join()
         self._worker.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await self._worker
-        except asyncio.CancelledError:
-            pass
         self._worker = None
 
     @property
@@ -223,14 +222,18 @@ class MoneyEngine:
             await _write(conn, book, fresh_keys)
         return outcomes
 
-    async def _load_book(self, conn: AsyncConnection, commands: list[Command], now: datetime) -> Book:
+    async def _load_book(
+        self, conn: AsyncConnection, commands: list[Command], now: datetime
+    ) -> Book:
         account_ids: set[str] = set()
         payee_ids: set[str] = set()
         hold_ids: set[str] = set()
         currencies: set[str] = set()
         for cmd in commands:
             if isinstance(cmd, MakeTransfer | PlaceHold):
-                account_ids.add(cmd.from_account_id if isinstance(cmd, MakeTransfer) else cmd.account_id)
+                account_ids.add(
+                    cmd.from_account_id if isinstance(cmd, MakeTransfer) else cmd.account_id
+                )
                 if cmd.to_account_id:
                     account_ids.add(cmd.to_account_id)
                 if cmd.payee_id:
@@ -260,7 +263,11 @@ class MoneyEngine:
             book.holds.setdefault(expired.id, expired)
             book.expire(book.holds[expired.id])
 
-        paying = {c.customer_id for c in commands if isinstance(c, MakeTransfer | PlaceHold) and c.payee_id}
+        paying = {
+            c.customer_id
+            for c in commands
+            if isinstance(c, MakeTransfer | PlaceHold) and c.payee_id
+        }
         paying.update(h.customer_id for h in holds.values() if h.payee_id and h.customer_id)
         if paying:
             await self._load_limits(conn, book, paying, now)
@@ -275,7 +282,9 @@ class MoneyEngine:
         for row in result:
             book.limits[row.customer_id] = rows.limits(row)
         zones = await conn.execute(
-            select(schema.users.c.id, schema.users.c.timezone).where(schema.users.c.id.in_(customers))
+            select(schema.users.c.id, schema.users.c.timezone).where(
+                schema.users.c.id.in_(customers)
+            )
         )
         by_zone: dict[str, list[str]] = {}
         for user_id, zone in zones:
@@ -303,7 +312,10 @@ class MoneyEngine:
         async with self._db.reading() as conn:
             result = await conn.execute(
                 select(schema.holds.c.account_id)
-                .where(schema.holds.c.status == "pending", schema.holds.c.expires_at <= self._clock.now())
+                .where(
+                    schema.holds.c.status == "pending",
+                    schema.holds.c.expires_at <= self._clock.now(),
+                )
                 .distinct()
             )
             account_ids = {r[0] for r in result}
@@ -488,5 +500,3 @@ def _bind(name: str) -> Any:
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-

@@ -187,7 +187,9 @@ class BankingService:
             )
         return HistoryPage(items, fetched[-1].id if more and fetched else None)
 
-    async def _account_names(self, conn: AsyncConnection, customer_id: str | None) -> dict[str, str]:
+    async def _account_names(
+        self, conn: AsyncConnection, customer_id: str | None
+    ) -> dict[str, str]:
         a = schema.accounts
         result = await conn.execute(select(a.c.id, a.c.name).where(a.c.customer_id == customer_id))
         return {r.id: r.name for r in result}
@@ -304,6 +306,13 @@ class BankingService:
         self, customer_id: str, changes: dict[str, int], *, cap: Limits | None = None
     ) -> Limits:
         """Change some limits. With ``cap`` (a customer acting) none may exceed the bank's."""
+        async with self._db.reading() as conn:
+            u = schema.users
+            found = await conn.execute(
+                select(u.c.id).where(u.c.id == customer_id, u.c.role == "customer")
+            )
+            if found.first() is None:
+                raise NotFound("customer_not_found", "No such customer.")
         current = await self.limits(customer_id)
         values = {
             "per_transfer": current.per_transfer,
@@ -329,11 +338,15 @@ class BankingService:
         lim = schema.limits
         async with self._db.writing() as conn:
             exists = (
-                await conn.execute(select(lim.c.customer_id).where(lim.c.customer_id == customer_id))
+                await conn.execute(
+                    select(lim.c.customer_id).where(lim.c.customer_id == customer_id)
+                )
             ).first()
             if exists:
                 await conn.execute(
-                    update(lim).where(lim.c.customer_id == customer_id).values(**values, updated_at=now)
+                    update(lim)
+                    .where(lim.c.customer_id == customer_id)
+                    .values(**values, updated_at=now)
                 )
             else:
                 await conn.execute(

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -128,7 +127,8 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
-            "(account_number IS NOT NULL AND ifsc IS NOT NULL AND upi_id IS NULL) OR (upi_id IS NOT NULL AND account_number IS NULL AND ifsc IS NULL)",
+            "(account_number IS NOT NULL AND ifsc IS NOT NULL AND upi_id IS NULL)"
+            " OR (upi_id IS NOT NULL AND account_number IS NULL AND ifsc IS NULL)",
             name=op.f("ck_payees_one_destination"),
         ),
         sa.ForeignKeyConstraint(

@@ -1,0 +1,466 @@
+"""The OpenAPI 3.1 description of /api/v1, kept beside the routes it describes.
+
+A test checks that every route the app serves under /api/v1 is described
+here and that nothing here is left without a route.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+JSON = "application/json"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {JSON: {"schema": schema}}}
+
+
+def _ok(schema: dict[str, Any] | None, status: str = "200", text: str = "OK") -> dict[str, Any]:
+    resp: dict[str, Any] = {"description": text}
+    if schema is not None:
+        resp["content"] = {JSON: {"schema": schema}}
+    return {status: resp}
+
+
+_ERRORS = {
+    code: {"description": text, "content": {JSON: {"schema": _ref("Error")}}}
+    for code, text in {
+        "401": "Not signed in, or the token is bad",
+        "403": "The token's scope does not allow this",
+        "404": "No such thing (or not yours)",
+        "409": "Conflicts with current state, e.g. a reused Idempotency-Key",
+        "413": "Body too large",
+        "422": "Invalid input, or refused by a business rule",
+        "429": "Rate limited; see Retry-After",
+    }.items()
+}
+
+_IDEMPOTENCY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
+    "description": "Unique per payment; a resend with the same key and body replays the answer.",
+    "schema": {"type": "string", "maxLength": 255},
+}
+
+
+def _op(
+    summary: str,
+    responses: dict[str, Any],
+    *,
+    body: dict[str, Any] | None = None,
+    params: list[dict[str, Any]] | None = None,
+    public: bool = False,
+    tag: str,
+) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": {**responses, **_ERRORS}}
+    if body is not None:
+        op["requestBody"] = _body(body)
+    if params:
+        op["parameters"] = params
+    if public:
+        op["security"] = []
+    return op
+
+
+def _path_param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _list_of(name: str) -> dict[str, Any]:
+    return {"type": "object", "properties": {"items": {"type": "array", "items": _ref(name)}}}
+
+
+_SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            }
+        },
+    },
+    "Money": {
+        "type": "object",
+        "required": ["minor"],
+        "properties": {
+            "minor": {"type": "integer", "minimum": 1, "description": "Minor units (paise)"},
+            "currency": {"type": "string", "default": "INR", "pattern": "^[A-Z]{3}$"},
+        },
+        "additionalProperties": False,
+    },
+    "SignedMoney": {
+        "type": "object",
+        "properties": {"minor": {"type": "integer"}, "currency": {"type": "string"}},
+    },
+    "Tokens": {
+        "type": "object",
+        "properties": {
+            "access_token": {"type": "string"},
+            "refresh_token": {"type": "string"},
+            "token_type": {"type": "string", "const": "Bearer"},
+            "expires_in": {"type": "integer"},
+        },
+    },
+    "Me": {
+        "type": "object",
+        "properties": {
+            k: {"type": "string"}
+            for k in ("id", "username", "full_name", "role", "scope", "timezone")
+        },
+    },
+    "Account": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "type": {"enum": ["savings", "current", "fixed_deposit", "trading"]},
+            "name": {"type": "string"},
+            "number": {"type": "string", "description": "Masked account number"},
+            "currency": {"type": "string"},
+            "balance": _ref("SignedMoney"),
+            "available": _ref("SignedMoney"),
+        },
+    },
+    "Transaction": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "transfer_id": {"type": "string"},
+            "kind": {"enum": ["internal", "payee", "external_credit", "external_debit"]},
+            "amount": {**_ref("SignedMoney"), "description": "Negative for debits"},
+            "balance_after": _ref("SignedMoney"),
+            "category": {"type": ["string", "null"]},
+            "merchant": {"type": ["string", "null"]},
+            "counterparty": {"type": ["string", "null"]},
+            "memo": {"type": ["string", "null"]},
+            "posted_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "TransactionPage": {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": _ref("Transaction")},
+            "next_cursor": {"type": ["string", "null"]},
+        },
+    },
+    "Payee": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "nickname": {"type": ["string", "null"]},
+            "account_number": {"type": ["string", "null"]},
+            "ifsc": {"type": ["string", "null"]},
+            "upi_id": {"type": ["string", "null"]},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "NewPayee": {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string", "maxLength": 100},
+            "nickname": {"type": "string", "maxLength": 50},
+            "account_number": {"type": "string", "pattern": "^[0-9]{9,18}$"},
+            "ifsc": {"type": "string", "pattern": "^[A-Z]{4}0[A-Z0-9]{6}$"},
+            "upi_id": {"type": "string"},
+        },
+        "additionalProperties": False,
+    },
+    "NewTransfer": {
+        "type": "object",
+        "required": ["from_account_id", "amount"],
+        "properties": {
+            "from_account_id": {"type": "string"},
+            "to_account_id": {"type": "string"},
+            "payee_id": {"type": "string"},
+            "amount": _ref("Money"),
+            "memo": {"type": "string", "maxLength": 200},
+        },
+        "additionalProperties": False,
+    },
+    "Transfer": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "kind": {"type": "string"},
+            "status": {"const": "completed"},
+            "from_account_id": {"type": "string"},
+            "to_account_id": {"type": "string"},
+            "payee_id": {"type": ["string", "null"]},
+            "hold_id": {"type": ["string", "null"]},
+            "amount": _ref("Money"),
+            "memo": {"type": ["string", "null"]},
+            "category": {"type": ["string", "null"]},
+            "merchant": {"type": ["string", "null"]},
+            "counterparty": {"type": ["string", "null"]},
+            "created_at": {"type": "string", "format": "date-time"},
+            "posted_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "NewHold": {
+        "type": "object",
+        "required": ["account_id", "amount"],
+        "properties": {
+            "account_id": {"type": "string"},
+            "to_account_id": {"type": "string"},
+            "payee_id": {"type": "string"},
+            "amount": _ref("Money"),
+            "memo": {"type": "string"},
+            "expires_at": {"type": "string", "format": "date-time"},
+            "expires_in_s": {"type": "integer", "minimum": 1, "default": 604800},
+        },
+        "additionalProperties": False,
+    },
+    "Hold": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "account_id": {"type": "string"},
+            "to_account_id": {"type": "string"},
+            "payee_id": {"type": ["string", "null"]},
+            "amount": _ref("Money"),
+            "posted_amount": _ref("SignedMoney"),
+            "status": {"enum": ["pending", "posted", "voided", "expired"]},
+            "memo": {"type": ["string", "null"]},
+            "expires_at": {"type": "string", "format": "date-time"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "resolved_at": {"type": ["string", "null"], "format": "date-time"},
+            "transfer_id": {"type": ["string", "null"]},
+        },
+    },
+    "Limits": {
+        "type": "object",
+        "properties": {k: _ref("Money") for k in ("per_transfer", "daily", "weekly", "monthly")},
+    },
+    "NewPosting": {
+        "type": "object",
+        "required": ["account_id", "direction", "amount", "counterparty"],
+        "properties": {
+            "account_id": {"type": "string"},
+            "direction": {"enum": ["credit", "debit"]},
+            "amount": _ref("Money"),
+            "counterparty": {"type": "string"},
+            "category": {"type": "string"},
+            "merchant": {"type": "string"},
+            "memo": {"type": "string"},
+            "posted_at": {"type": "string", "format": "date-time"},
+        },
+        "additionalProperties": False,
+    },
+}
+
+_HISTORY_PARAMS = [
+    _query(
+        "from",
+        {"type": "string"},
+        "Start date (YYYY-MM-DD, inclusive, your time zone) or timestamp",
+    ),
+    _query("to", {"type": "string"}, "End date (YYYY-MM-DD, inclusive) or timestamp"),
+    _query("category", {"type": "string"}, "food, groceries, rent, utilities, shopping, ..."),
+    _query("merchant", {"type": "string"}, "Exact merchant name, any case"),
+    _query("min_amount", {"type": "integer", "minimum": 0}, "Minimum absolute amount in paise"),
+    _query("max_amount", {"type": "integer", "minimum": 0}, "Maximum absolute amount in paise"),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "Page size"),
+    _query("cursor", {"type": "string"}, "next_cursor from the previous page"),
+]
+
+
+def _paths() -> dict[str, Any]:
+    acct = [_path_param("account_id")]
+    hold = [_path_param("hold_id")]
+    return {
+        "/api/v1/auth/login": {
+            "post": _op(
+                "Sign in with username and password",
+                _ok(_ref("Tokens")) | {"423": {"description": "Locked after repeated failures"}},
+                body={
+                    "type": "object",
+                    "required": ["username", "password"],
+                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                },
+                public=True,
+                tag="auth",
+            )
+        },
+        "/api/v1/auth/refresh": {
+            "post": _op(
+                "Swap a refresh token for new tokens (rotation; reuse revokes the session)",
+                _ok(_ref("Tokens")),
+                body={
+                    "type": "object",
+                    "required": ["refresh_token"],
+                    "properties": {"refresh_token": {"type": "string"}},
+                },
+                public=True,
+                tag="auth",
+            )
+        },
+        "/api/v1/auth/logout": {"post": _op("Sign out this session", _ok(None, "204"), tag="auth")},
+        "/api/v1/auth/logout-all": {
+            "post": _op("Sign out every session and channel", _ok(None, "204"), tag="auth")
+        },
+        "/api/v1/me": {"get": _op("Who am I", _ok(_ref("Me")), tag="auth")},
+        "/api/v1/accounts": {
+            "get": _op("List my accounts", _ok(_list_of("Account")), tag="accounts")
+        },
+        "/api/v1/accounts/{account_id}": {
+            "get": _op("One account", _ok(_ref("Account")), params=acct, tag="accounts")
+        },
+        "/api/v1/accounts/{account_id}/transactions": {
+            "get": _op(
+                "Account history, newest first",
+                _ok(_ref("TransactionPage")),
+                params=acct + _HISTORY_PARAMS,
+                tag="accounts",
+            )
+        },
+        "/api/v1/limits": {
+            "get": _op("My payment limits", _ok(_ref("Limits")), tag="accounts"),
+            "put": _op(
+                "Change my payment limits (up to the bank's maximums)",
+                _ok(_ref("Limits")),
+                body={
+                    "type": "object",
+                    "properties": {
+                        k: _ref("Money") for k in ("per_transfer", "daily", "weekly", "monthly")
+                    },
+                },
+                tag="accounts",
+            ),
+        },
+        "/api/v1/payees": {
+            "get": _op("List my payees", _ok(_list_of("Payee")), tag="payees"),
+            "post": _op(
+                "Add a payee", _ok(_ref("Payee"), "201"), body=_ref("NewPayee"), tag="payees"
+            ),
+        },
+        "/api/v1/payees/{payee_id}": {
+            "get": _op(
+                "One payee", _ok(_ref("Payee")), params=[_path_param("payee_id")], tag="payees"
+            ),
+            "delete": _op(
+                "Remove a payee", _ok(None, "204"), params=[_path_param("payee_id")], tag="payees"
+            ),
+        },
+        "/api/v1/transfers": {
+            "post": _op(
+                "Transfer to an own account or a payee",
+                _ok(_ref("Transfer"), "201") | _ok(_ref("Transfer"), "200", "Replayed answer"),
+                body=_ref("NewTransfer"),
+                params=[_IDEMPOTENCY],
+                tag="transfers",
+            )
+        },
+        "/api/v1/transfers/{transfer_id}": {
+            "get": _op(
+                "One transfer",
+                _ok(_ref("Transfer")),
+                params=[_path_param("transfer_id")],
+                tag="transfers",
+            )
+        },
+        "/api/v1/holds": {
+            "get": _op(
+                "List my holds",
+                _ok(_list_of("Hold")),
+                params=[
+                    _query("status", {"enum": ["pending", "posted", "voided", "expired"]}, "Filter")
+                ],
+                tag="holds",
+            ),
+            "post": _op(
+                "Reserve funds (two-phase transfer)",
+                _ok(_ref("Hold"), "201"),
+                body=_ref("NewHold"),
+                params=[_IDEMPOTENCY],
+                tag="holds",
+            ),
+        },
+        "/api/v1/holds/{hold_id}": {
+            "get": _op("One hold", _ok(_ref("Hold")), params=hold, tag="holds")
+        },
+        "/api/v1/holds/{hold_id}/post": {
+            "post": _op(
+                "Post a hold, all or part; the rest is released",
+                _ok(_ref("Hold")),
+                body={"type": "object", "properties": {"amount": _ref("Money")}},
+                params=[*hold, _IDEMPOTENCY],
+                tag="holds",
+            )
+        },
+        "/api/v1/holds/{hold_id}/void": {
+            "post": _op("Void a hold", _ok(_ref("Hold")), params=[*hold, _IDEMPOTENCY], tag="holds")
+        },
+        "/api/v1/operator/postings": {
+            "post": _op(
+                "Book a bank-feed credit or debit (operator)",
+                _ok(_ref("Transfer"), "201"),
+                body=_ref("NewPosting"),
+                params=[_IDEMPOTENCY],
+                tag="operator",
+            )
+        },
+        "/api/v1/operator/customers/{customer_id}/accounts": {
+            "get": _op(
+                "A customer's accounts (operator)",
+                _ok(_list_of("Account")),
+                params=[_path_param("customer_id")],
+                tag="operator",
+            )
+        },
+        "/api/v1/operator/customers/{customer_id}/limits": {
+            "put": _op(
+                "Set a customer's limits (operator)",
+                _ok(_ref("Limits")),
+                body={
+                    "type": "object",
+                    "properties": {
+                        k: _ref("Money") for k in ("per_transfer", "daily", "weekly", "monthly")
+                    },
+                },
+                params=[_path_param("customer_id")],
+                tag="operator",
+            )
+        },
+        "/api/v1/openapi.json": {
+            "get": _op("This document", _ok({"type": "object"}), public=True, tag="meta")
+        },
+    }
+
+
+def spec() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Swayam API",
+            "version": "1",
+            "description": "Chat-first banking: accounts, payees, transfers, holds. "
+            "Money is {minor, currency} in integer minor units. Errors are "
+            '{"error": {"code", "message"}}.',
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": _SCHEMAS,
+        },
+        "paths": _paths(),
+    }

@@ -1,0 +1,43 @@
+"""Health, readiness, metrics and the OpenAPI description."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.conftest import World
+
+
+async def test_health_and_readiness(world: World) -> None:
+    assert (await world.client.get("/healthz")).status == 200
+    ready = await world.client.get("/readyz")
+    assert ready.status == 200
+    assert (await ready.json())["checks"] == {"database": "ok", "money_engine": "ok"}
+
+
+async def test_metrics_count_requests_by_route(world: World) -> None:
+    await world.client.get("/api/v1/accounts", headers=world.auth("asha"))
+    text = await (await world.client.get("/metrics")).text()
+    assert (
+        'swayam_http_requests_total{method="GET",route="/api/v1/accounts",status="200"} 1.0' in text
+    )
+
+
+async def test_every_api_route_is_described_in_openapi_and_nothing_else(world: World) -> None:
+    doc = await (await world.client.get("/api/v1/openapi.json")).json()
+    assert doc["openapi"].startswith("3.1")
+    described = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
+    served = set()
+    for route in world.client.app.router.routes():
+        info = route.resource.get_info() if route.resource else {}
+        path = info.get("path") or info.get("formatter")
+        if path and path.startswith("/api/v1") and route.method != "HEAD":
+            served.add((re.sub(r"\{(\w+)(:[^}]*)?\}", r"{\1}", path), route.method))
+    assert served == described
+
+
+async def test_the_docs_page_renders_without_external_assets(world: World) -> None:
+    resp = await world.client.get("/api/docs")
+    assert resp.status == 200 and resp.content_type == "text/html"
+    page = await resp.text()
+    assert "openapi.json" in page
+    assert "http://" not in page and "https://" not in page
