@@ -7,14 +7,18 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot import demo as demo_loader
+from bot.bootstrap import Container
 from bot.cli import main
 from domain import schema
+from domain.banking.views import HistoryFilter
 
 
 @pytest.fixture
@@ -157,3 +161,35 @@ def test_the_console_script_runs(env: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "latest revision" in done.stdout
+
+
+async def test_a_later_run_keeps_the_first_reference_date_and_changes_nothing(
+    container: Container,
+) -> None:
+    first = await demo_loader.load(container, today=date(2026, 11, 16))
+    assert first.changed and first.posted > 150
+    again = await demo_loader.load(container, today=date(2026, 12, 20))
+    assert not again.changed
+    assert again.reference == date(2026, 11, 16)
+    assert again.already_posted == first.posted
+
+
+async def test_the_loaded_history_reads_newest_first_with_exact_balances(
+    container: Container,
+) -> None:
+    await demo_loader.load(container, today=date(2026, 11, 16))
+    asha = await container.identity.get_user_by_username("asha")
+    assert asha is not None
+    accounts = {a.name: a for a in await container.banking.accounts(asha.id)}
+    assert accounts["Savings account"].balance == 2_45_000_00
+    assert accounts["Trading cash"].balance == 75_000_00
+    page = await container.banking.history(
+        asha.id, accounts["Savings account"].id, HistoryFilter(limit=200)
+    )
+    times = [item.posted_at for item in page.items]
+    assert times == sorted(times, reverse=True)
+    assert page.items[-1].counterparty == "Opening balance"
+    salary = await container.banking.history(
+        asha.id, accounts["Savings account"].id, HistoryFilter(category="salary")
+    )
+    assert len(salary.items) == 6
