@@ -19,16 +19,11 @@ from domain.identity.tokens import TokenPair, hash_token
 from domain.schema import auth_tokens, users
 
 PASSWORD = "correct horse battery"
-# Real argon2id at low cost: production parameters take ~100 ms a hash and
-# these tests hash hundreds of times. tests/unit covers the real parameters.
-FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @pytest.fixture
 def identity(container: Container) -> IdentityService:
-    return IdentityService(
-        container.db, container.clock, settings_view(container.settings), passwords=Passwords(FAST)
-    )
+    return container.identity
 
 
 @pytest.fixture
@@ -236,13 +231,17 @@ async def test_upgrades_an_outdated_password_hash_on_sign_in(
     container: Container, identity: IdentityService
 ) -> None:
     user_id = await identity.create_user("asha", "Asha Rao", PASSWORD)
-    await container.identity.login("asha", PASSWORD)  # production parameters
+    stronger = Passwords(PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1))
+    upgraded = IdentityService(
+        container.db, container.clock, settings_view(container.settings), passwords=stronger
+    )
+    await upgraded.login("asha", PASSWORD)
     async with container.db.reading() as conn:
         stored = (
             await conn.execute(select(users.c.password_hash).where(users.c.id == user_id))
         ).scalar_one()
-    assert not Passwords().needs_rehash(stored)
-    await container.identity.login("asha", PASSWORD)
+    assert not stronger.needs_rehash(stored)
+    await upgraded.login("asha", PASSWORD)
 
 
 # -- refresh -----------------------------------------------------------------
