@@ -191,7 +191,10 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
         except OSError as exc:
             raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         bound = runner.addresses[0][1] if runner.addresses else port
-        print(f"Swayam is serving on http://{_display_host(host)}:{bound}", flush=True)
+        where = f"http://{_display_host(host)}:{bound}"
+        if host in ("0.0.0.0", "::", ""):
+            where = f"http://{host or '0.0.0.0'}:{bound} (all interfaces; here {where})"
+        print(f"Swayam is serving on {where}", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -204,7 +207,7 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
 
 
 def _display_host(host: str) -> str:
-    if host in ("0.0.0.0", ""):
+    if host in ("0.0.0.0", "::", ""):
         return "127.0.0.1"
     return f"[{host}]" if ":" in host else host
 
