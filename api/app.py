@@ -11,7 +11,7 @@ from api.errors import error_middleware
 from api.keys import CONTAINER, METRICS, RATE_LIMITER
 from api.metrics import Metrics
 from api.ratelimit import RateLimiter
-from api.routes import accounts, auth, docs, health, holds, operator, payees, transfers
+from api.routes import accounts, auth, chat, docs, health, holds, operator, payees, transfers
 from bot.bootstrap import Container
 
 
@@ -30,7 +30,7 @@ def create_app(container: Container) -> web.Application:
         ip=RateLimiter(settings.rate_limit_ip_per_min),
         login=RateLimiter(settings.rate_limit_login_per_min),
     )
-    for module in (health, docs, auth, accounts, payees, transfers, holds, operator):
+    for module in (health, docs, auth, accounts, payees, transfers, holds, operator, chat):
         app.router.add_routes(module.routes)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

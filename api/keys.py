@@ -16,7 +16,7 @@ PRINCIPAL = web.RequestKey("principal", Principal)
 
 
 def principal_of(request: web.Request) -> Principal:
-    principal = request.get(PRINCIPAL)
+    principal: Principal | None = request.get(PRINCIPAL)
     if principal is None:
         raise RuntimeError("route needs authentication but none was resolved")
     return principal

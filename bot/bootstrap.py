@@ -13,14 +13,20 @@ from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 
+from bot.assistant import Assistant
+from bot.context import Services
 from bot.settings import Settings
+from bot.store import ConversationStore
 from domain.banking.engine import MoneyEngine
 from domain.banking.model import Limits
 from domain.banking.service import BankingService
 from domain.clock import Clock, SystemClock
 from domain.db import Database, connect
 from domain.identity.passwords import Passwords
+from domain.identity.pins import PinService
 from domain.identity.service import IdentityService
+from domain.support.service import SupportService
+from intents import NLU, load_or_train
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +39,33 @@ class Container:
     engine: MoneyEngine
     banking: BankingService
     identity: IdentityService
+    pins: PinService
+    support: SupportService
+    conversations: ConversationStore
+    nlu: NLU | None = None
+    _assistant: Assistant | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
+    @property
+    def assistant(self) -> Assistant:
+        if self._assistant is None:
+            raise RuntimeError("the container is not started")
+        return self._assistant
+
     async def start(self) -> None:
+        if self.nlu is None:
+            # Loading (or, the first time, training) takes seconds: off the loop.
+            self.nlu = await asyncio.to_thread(
+                load_or_train, self.settings.data_dir, progress=_log_progress
+            )
+        services = Services(
+            banking=self.banking,
+            pins=self.pins,
+            support=self.support,
+            clock=self.clock,
+            pin_threshold=self.settings.pin_threshold,
+        )
+        self._assistant = Assistant(self.nlu, services, self.conversations)
         self.engine.start()
         self._tasks.append(asyncio.create_task(self._sweep_holds(), name="hold-sweeper"))
 
@@ -59,6 +89,10 @@ class Container:
                 log.exception("hold sweep failed")
 
 
+def _log_progress(message: str) -> None:
+    log.info("nlu: %s", message)
+
+
 def default_limits(settings: Settings) -> Limits:
     return Limits(
         currency="INR",
@@ -69,8 +103,14 @@ def default_limits(settings: Settings) -> Limits:
     )
 
 
-def build(settings: Settings, *, clock: Clock | None = None) -> Container:
+def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = None) -> Container:
+    """Wire everything; ``nlu`` may be given to share one trained model (tests)."""
     clock = clock or SystemClock()
+    passwords = Passwords(
+        PasswordHasher(
+            time_cost=settings.password_time_cost, memory_cost=settings.password_memory_kib
+        )
+    )
     db = connect(settings.database_url, pool_size=settings.db_pool_size)
     limits = default_limits(settings)
     engine = MoneyEngine(
@@ -86,17 +126,11 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Container:
         db=db,
         engine=engine,
         banking=BankingService(db, clock, engine, default_limits=limits),
-        identity=IdentityService(
-            db,
-            clock,
-            settings_view(settings),
-            passwords=Passwords(
-                PasswordHasher(
-                    time_cost=settings.password_time_cost,
-                    memory_cost=settings.password_memory_kib,
-                )
-            ),
-        ),
+        identity=IdentityService(db, clock, settings_view(settings), passwords=passwords),
+        pins=PinService(db, clock, passwords),
+        support=SupportService(db, clock),
+        conversations=ConversationStore(db, clock),
+        nlu=nlu,
     )
 
 

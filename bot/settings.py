@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     limit_daily: int = Field(2_00_000_00, gt=0)
     limit_weekly: int = Field(5_00_000_00, gt=0)
     limit_monthly: int = Field(10_00_000_00, gt=0)
+    # Chat transfers at or above this many paise ask for the step-up PIN.
+    pin_threshold: int = Field(50_000_00, gt=0)
     group_commit: bool = True
     max_batch: int = Field(512, gt=0, le=4096)
     hold_sweep_s: float = Field(30.0, gt=0)

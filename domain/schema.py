@@ -15,6 +15,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
     true,
 )
 from sqlalchemy.engine import Dialect
@@ -36,6 +38,7 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out, on every backend.
@@ -76,6 +79,10 @@ users = Table(
     Column("failed_logins", Integer, nullable=False, server_default="0"),
     Column("locked_until", Time),
     Column("created_at", Time, nullable=False),
+    # Step-up PIN for large payments, with its own attempt counter.
+    Column("pin_hash", String(255)),
+    Column("pin_failures", Integer, nullable=False, server_default="0"),
+    Column("pin_locked_until", Time),
     CheckConstraint("role IN ('customer', 'operator', 'admin')", name="role"),
 )
 
@@ -162,7 +169,9 @@ transfers = Table(
 postings = Table(
     "postings",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("transfer_id", Id, ForeignKey("transfers.id"), nullable=False, index=True),
     Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
     # Signed: negative debits the account, positive credits it.
@@ -239,3 +248,85 @@ __all__ = [
     "transfers",
     "users",
 ]
+
+
+# -- the assistant -----------------------------------------------------------
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("customer_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("channel", String(20), nullable=False),
+    # The dialogue state as JSON; ``version`` guards concurrent turns.
+    Column("state", Text, nullable=False),
+    Column("version", Integer, nullable=False, server_default="0"),
+    Column("created_at", Time, nullable=False),
+    Column("updated_at", Time, nullable=False),
+    Index("ix_conversations_customer", "customer_id", "channel", "updated_at"),
+)
+
+chat_messages = Table(
+    "chat_messages",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column(
+        "conversation_id", Id, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("role", String(10), nullable=False),
+    Column("text", Text),
+    Column("payload", String(200)),
+    Column("intent", String(40)),
+    Column("confidence", Float),
+    # Assistant turns: the replies as sent (the channel-neutral model).
+    Column("replies", Text),
+    Column("created_at", Time, nullable=False),
+    CheckConstraint("role IN ('user', 'assistant')", name="role"),
+    Index("ix_chat_messages_conversation", "conversation_id", "created_at"),
+)
+
+chat_feedback = Table(
+    "chat_feedback",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("customer_id", Id, ForeignKey("users.id"), nullable=False),
+    # Kept after the conversation is deleted, without its text.
+    Column("message_id", Id),
+    Column("intent", String(40)),
+    Column("helpful", Boolean, nullable=False),
+    Column("comment", String(1000)),
+    Column("created_at", Time, nullable=False),
+)
+
+# Text-free records of what the assistant understood and how tasks ended,
+# for the team's analytics; they survive a customer deleting a conversation.
+assistant_events = Table(
+    "assistant_events",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("kind", String(10), nullable=False),
+    Column("intent", String(40), nullable=False),
+    Column("confidence", Float),
+    Column("fallback", Boolean, nullable=False, server_default=false()),
+    Column("outcome", String(12)),
+    Column("channel", String(20), nullable=False),
+    Column("created_at", Time, nullable=False),
+    CheckConstraint("kind IN ('turn', 'task')", name="kind"),
+    Index("ix_assistant_events_created", "created_at"),
+)
+
+support_tickets = Table(
+    "support_tickets",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("customer_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("conversation_id", Id),
+    Column("subject", String(500), nullable=False),
+    Column("status", String(10), nullable=False, server_default="open"),
+    Column("created_at", Time, nullable=False),
+    Column("closed_at", Time),
+    CheckConstraint("status IN ('open', 'closed')", name="status"),
+    Index("ix_support_tickets_status", "status", "created_at"),
+)

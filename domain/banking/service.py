@@ -34,6 +34,7 @@ from domain.banking.model import (
     Transfer,
 )
 from domain.banking.payees import validate_payee
+from domain.banking.spending import SpendingSummary, spending_summary
 from domain.banking.views import AccountView, HistoryFilter, HistoryItem, HistoryPage
 from domain.clock import Clock
 from domain.db import Database
@@ -193,6 +194,20 @@ class BankingService:
         a = schema.accounts
         result = await conn.execute(select(a.c.id, a.c.name).where(a.c.customer_id == customer_id))
         return {r.id: r.name for r in result}
+
+    async def spending(
+        self,
+        customer_id: str,
+        start: datetime,
+        end: datetime,
+        *,
+        category: str | None = None,
+        merchant: str | None = None,
+    ) -> SpendingSummary:
+        """What left the customer's accounts in [start, end), by category and merchant."""
+        return await spending_summary(
+            self._db, customer_id, start, end, category=category, merchant=merchant
+        )
 
     # -- payees -------------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""Conversation flows, one module per area of what Swayam can do."""

@@ -1,0 +1,272 @@
+"""Conversations, messages, feedback and analytics events in the database."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+
+from bot.replies import Reply
+from bot.state import State
+from domain import schema
+from domain.clock import Clock
+from domain.db import Database
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.ids import new_id
+
+# A conversation left alone this long starts afresh on the next message.
+IDLE = timedelta(hours=12)
+
+
+@dataclass
+class Conversation:
+    id: str
+    customer_id: str
+    channel: str
+    state: State
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class StaleConversation(Exception):
+    """Another turn saved the conversation first; load it again."""
+
+
+class ConversationStore:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def current(
+        self, customer_id: str, channel: str, conversation_id: str | None = None
+    ) -> Conversation:
+        """The conversation to continue (the given one, or the latest live one), or a new one."""
+        c = schema.conversations
+        query = select(c).where(c.c.customer_id == customer_id)
+        if conversation_id is not None:
+            query = query.where(c.c.id == conversation_id)
+        else:
+            query = query.where(
+                c.c.channel == channel, c.c.updated_at > self._clock.now() - IDLE
+            ).order_by(c.c.updated_at.desc(), c.c.id.desc())
+        async with self._db.reading() as conn:
+            row = (await conn.execute(query.limit(1))).first()
+        if row is not None:
+            return _conversation(row)
+        if conversation_id is not None:
+            raise NotFound("conversation_not_found", "No such conversation.")
+        now = self._clock.now()
+        conv = Conversation(new_id("cnv"), customer_id, channel, State(), 0, now, now)
+        async with self._db.writing() as conn:
+            await conn.execute(
+                insert(c).values(
+                    id=conv.id,
+                    customer_id=customer_id,
+                    channel=channel,
+                    state=conv.state.to_json(),
+                    version=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        return conv
+
+    async def save_turn(
+        self,
+        conv: Conversation,
+        *,
+        text: str | None,
+        payload: str | None,
+        intent: str | None,
+        confidence: float | None,
+        replies: list[Reply],
+        events: list[dict[str, Any]],
+    ) -> str:
+        """Store the new state (if nobody else did first) and both sides of the turn.
+
+        Returns the id of the assistant's message, which feedback refers to.
+        """
+        now = self._clock.now()
+        c = schema.conversations
+        reply_id = new_id("msg")
+        async with self._db.writing() as conn:
+            result = await conn.execute(
+                update(c)
+                .where(c.c.id == conv.id, c.c.version == conv.version)
+                .values(state=conv.state.to_json(), version=conv.version + 1, updated_at=now)
+            )
+            if result.rowcount != 1:
+                raise StaleConversation(conv.id)
+            await conn.execute(
+                insert(schema.chat_messages),
+                [
+                    {
+                        "id": new_id("msg"),
+                        "conversation_id": conv.id,
+                        "role": "user",
+                        "text": text,
+                        "payload": payload,
+                        "intent": intent,
+                        "confidence": confidence,
+                        "replies": None,
+                        "created_at": now,
+                    },
+                    {
+                        "id": reply_id,
+                        "conversation_id": conv.id,
+                        "role": "assistant",
+                        "text": "\n".join(r.text for r in replies),
+                        "payload": None,
+                        "intent": intent,
+                        "confidence": None,
+                        "replies": json.dumps([r.to_json() for r in replies], ensure_ascii=False),
+                        "created_at": now,
+                    },
+                ],
+            )
+            if events:
+                await conn.execute(
+                    insert(schema.assistant_events),
+                    [
+                        {
+                            "confidence": None,
+                            "fallback": False,
+                            "outcome": None,
+                            "channel": conv.channel,
+                            "created_at": now,
+                            **e,
+                        }
+                        for e in events
+                    ],
+                )
+        conv.version += 1
+        conv.updated_at = now
+        return reply_id
+
+    # -- history and feedback -------------------------------------------------------
+
+    async def list(self, customer_id: str, *, limit: int = 50) -> list[dict[str, Any]]:
+        c, m = schema.conversations, schema.chat_messages
+        count = (
+            select(func.count()).where(m.c.conversation_id == c.c.id).correlate(c).scalar_subquery()
+        )
+        query = (
+            select(c.c.id, c.c.channel, c.c.created_at, c.c.updated_at, count.label("messages"))
+            .where(c.c.customer_id == customer_id)
+            .order_by(c.c.updated_at.desc())
+            .limit(limit)
+        )
+        async with self._db.reading() as conn:
+            return [
+                {
+                    "id": r.id,
+                    "channel": r.channel,
+                    "created_at": r.created_at.isoformat(),
+                    "updated_at": r.updated_at.isoformat(),
+                    "messages": r.messages,
+                }
+                for r in await conn.execute(query)
+            ]
+
+    async def messages(self, customer_id: str, conversation_id: str) -> dict[str, Any]:
+        c, m = schema.conversations, schema.chat_messages
+        async with self._db.reading() as conn:
+            conv = (
+                await conn.execute(
+                    select(c).where(c.c.id == conversation_id, c.c.customer_id == customer_id)
+                )
+            ).first()
+            if conv is None:
+                raise NotFound("conversation_not_found", "No such conversation.")
+            rows = await conn.execute(
+                select(m)
+                .where(m.c.conversation_id == conversation_id)
+                .order_by(m.c.created_at, m.c.role.desc())
+            )
+            messages = [
+                {
+                    "id": r.id,
+                    "role": r.role,
+                    "text": r.text,
+                    "payload": r.payload,
+                    "intent": r.intent,
+                    "replies": json.loads(r.replies) if r.replies else None,
+                    "created_at": r.created_at.isoformat(),
+                }
+                for r in rows
+            ]
+        return {
+            "id": conv.id,
+            "channel": conv.channel,
+            "created_at": conv.created_at.isoformat(),
+            "updated_at": conv.updated_at.isoformat(),
+            "messages": messages,
+        }
+
+    async def delete(self, customer_id: str, conversation_id: str) -> None:
+        c, m = schema.conversations, schema.chat_messages
+        async with self._db.writing() as conn:
+            owned = (
+                await conn.execute(
+                    select(c.c.id).where(c.c.id == conversation_id, c.c.customer_id == customer_id)
+                )
+            ).first()
+            if owned is None:
+                raise NotFound("conversation_not_found", "No such conversation.")
+            await conn.execute(delete(m).where(m.c.conversation_id == conversation_id))
+            await conn.execute(delete(c).where(c.c.id == conversation_id))
+
+    async def feedback(
+        self, customer_id: str, message_id: str, helpful: bool, comment: str | None
+    ) -> dict[str, Any]:
+        c, m, f = schema.conversations, schema.chat_messages, schema.chat_feedback
+        async with self._db.writing() as conn:
+            row = (
+                await conn.execute(
+                    select(m.c.id, m.c.intent, m.c.role)
+                    .join(c, c.c.id == m.c.conversation_id)
+                    .where(m.c.id == message_id, c.c.customer_id == customer_id)
+                )
+            ).first()
+            if row is None:
+                raise NotFound("message_not_found", "No such message.")
+            if row.role != "assistant":
+                raise InvalidInput("not_a_reply", "Feedback is given on Swayam's replies.")
+            exists = (
+                await conn.execute(
+                    select(f.c.id).where(
+                        f.c.message_id == message_id, f.c.customer_id == customer_id
+                    )
+                )
+            ).first()
+            if exists is not None:
+                raise Conflict("feedback_exists", "You already rated this reply.")
+            feedback_id = new_id("fbk")
+            await conn.execute(
+                insert(f).values(
+                    id=feedback_id,
+                    customer_id=customer_id,
+                    message_id=message_id,
+                    intent=row.intent,
+                    helpful=helpful,
+                    comment=comment,
+                    created_at=self._clock.now(),
+                )
+            )
+        return {"id": feedback_id, "message_id": message_id, "helpful": helpful}
+
+
+def _conversation(row: Any) -> Conversation:
+    return Conversation(
+        id=row.id,
+        customer_id=row.customer_id,
+        channel=row.channel,
+        state=State.from_json(row.state),
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )

@@ -1,0 +1,1 @@
+"""Support: tickets for a human to pick up."""
