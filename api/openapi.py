@@ -246,6 +246,40 @@ _SCHEMAS: dict[str, Any] = {
             "transfer_id": {"type": ["string", "null"]},
         },
     },
+    "ChatMessage": {
+        "type": "object",
+        "description": "Exactly one of text or payload.",
+        "properties": {
+            "text": {"type": "string", "maxLength": 10000},
+            "payload": {"type": "string", "maxLength": 200},
+            "conversation_id": {"type": "string"},
+        },
+        "additionalProperties": False,
+    },
+    "Reply": {
+        "type": "object",
+        "properties": {
+            "text": {"type": "string"},
+            "buttons": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"label": {"type": "string"}, "payload": {"type": "string"}},
+                },
+            },
+            "quick_replies": {"type": "array", "items": {"type": "string"}},
+            "image_url": {"type": "string"},
+            "cards": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "ChatTurn": {
+        "type": "object",
+        "properties": {
+            "conversation_id": {"type": "string"},
+            "message_id": {"type": "string", "description": "Rate this reply via /chat/feedback"},
+            "replies": {"type": "array", "items": _ref("Reply")},
+        },
+    },
     "Limits": {
         "type": "object",
         "properties": {k: _ref("Money") for k in ("per_transfer", "daily", "weekly", "monthly")},
@@ -437,6 +471,86 @@ def _paths() -> dict[str, Any]:
                     },
                 },
                 params=[_path_param("customer_id")],
+                tag="operator",
+            )
+        },
+        "/api/v1/chat": {
+            "post": _op(
+                "Send Swayam a message or a button press",
+                _ok(_ref("ChatTurn")),
+                body=_ref("ChatMessage"),
+                tag="chat",
+            )
+        },
+        "/api/v1/chat/conversations": {
+            "get": _op("List my conversations", _ok({"type": "object"}), tag="chat")
+        },
+        "/api/v1/chat/conversations/{conversation_id}": {
+            "get": _op(
+                "One conversation with its messages",
+                _ok({"type": "object"}),
+                params=[_path_param("conversation_id")],
+                tag="chat",
+            ),
+            "delete": _op(
+                "Delete a conversation",
+                _ok(None, "204"),
+                params=[_path_param("conversation_id")],
+                tag="chat",
+            ),
+        },
+        "/api/v1/chat/feedback": {
+            "post": _op(
+                "Rate one of Swayam's replies",
+                _ok({"type": "object"}, "201"),
+                body={
+                    "type": "object",
+                    "required": ["message_id", "helpful"],
+                    "properties": {
+                        "message_id": {"type": "string"},
+                        "helpful": {"type": "boolean"},
+                        "comment": {"type": "string", "maxLength": 1000},
+                    },
+                },
+                tag="chat",
+            )
+        },
+        "/api/v1/nlu/parse": {
+            "post": _op(
+                "How Swayam reads a message: intent, ranking, entities",
+                _ok({"type": "object"}),
+                body={
+                    "type": "object",
+                    "required": ["text"],
+                    "properties": {
+                        "text": {"type": "string"},
+                        "now": {"type": "string", "format": "date-time"},
+                    },
+                },
+                tag="chat",
+            )
+        },
+        "/api/v1/assistant/analytics": {
+            "get": _op(
+                "Assistant analytics (operator)",
+                _ok({"type": "object"}),
+                params=[_query("since", {"type": "string", "format": "date-time"}, "From when")],
+                tag="operator",
+            )
+        },
+        "/api/v1/support/tickets": {
+            "get": _op(
+                "Support tickets from chat (operator)",
+                _ok({"type": "object"}),
+                params=[_query("status", {"enum": ["open", "closed"]}, "Filter")],
+                tag="operator",
+            )
+        },
+        "/api/v1/support/tickets/{ticket_id}/close": {
+            "post": _op(
+                "Close a ticket (operator)",
+                _ok(None, "204"),
+                params=[_path_param("ticket_id")],
                 tag="operator",
             )
         },

@@ -158,6 +158,34 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Chat with Swayam in the terminal as a customer."""
+    from bot.bootstrap import build
+    from bot.context import Customer
+    from bot.migrate import upgrade
+    from bot.terminal import repl
+
+    settings = load_settings()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    upgrade(settings.database_url)
+
+    async def run() -> None:
+        container = build(settings)
+        await container.start()
+        try:
+            user = await container.identity.get_user_by_username(args.user)
+            if user is None or user.role.value != "customer":
+                raise CommandError(
+                    f"no customer called '{args.user}' (run `swayam demo` for asha and vikram)"
+                )
+            await repl(container.assistant, Customer(user.id, user.full_name, user.timezone))
+        finally:
+            await container.close()
+
+    asyncio.run(run())
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Migrate, then serve the HTTP API until SIGINT or SIGTERM."""
     from bot.migrate import upgrade
@@ -231,6 +259,10 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="load the demo bank (safe to run again)")
     demo.set_defaults(handler=cmd_demo)
+
+    chat = commands.add_parser("chat", help="chat with Swayam in the terminal")
+    chat.add_argument("--user", default="asha", help="the customer to chat as (default: asha)")
+    chat.set_defaults(handler=cmd_chat)
 
     token = commands.add_parser("token", help="manage API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")

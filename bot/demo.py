@@ -134,6 +134,12 @@ async def load(container: Container, *, today: date | None = None) -> DemoResult
             assert again is not None
             user_ids[user.username] = again.id
 
+    # Demo customers approve large chat transfers with SWAYAM_DEMO_PIN.
+    for customer in demo.CUSTOMERS:
+        cid = user_ids[customer.username]
+        if not await container.pins.has_pin(cid):
+            await container.pins.set_pin(cid, settings.demo_pin.get_secret_value())
+
     result = DemoResult(reference=date.min, password=password, created_users=created)
     accounts: dict[tuple[str, str], str] = {}
     payees: dict[tuple[str, str], str] = {}
@@ -286,6 +292,9 @@ def render(result: DemoResult, url: str | None = None) -> str:
         lines.append(f"Password: {result.password.value}   [{result.password.source}]")
     else:
         lines.append(f"Password: unknown ({result.password.source})")
+    lines.append(
+        "Chat payments of ₹50,000 or more ask for the PIN in SWAYAM_DEMO_PIN (1234 by default)."
+    )
     if url:
         lines.append(f"Sign in: curl -s -X POST {url}/api/v1/auth/login \\")
         lines.append(

@@ -24,6 +24,8 @@ from bot.migrate import upgrade
 from bot.settings import Settings
 from domain.clock import ManualClock
 from domain.schema import metadata
+from intents import NLU, load_or_train
+from intents import NLU, load_or_train
 
 PG_ADMIN_URL = os.environ.get(
     "SWAYAM_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -122,6 +124,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
     return url
 
 
+@pytest.fixture(scope="session")
+def nlu(tmp_path_factory: pytest.TempPathFactory) -> NLU:
+    """The product's NLU, trained once per test session."""
+    return load_or_train(tmp_path_factory.mktemp("nlu"), progress=None)
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(T0)
@@ -143,11 +151,17 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def container(settings: Settings, clock: ManualClock) -> AsyncIterator[Container]:
+async def container(settings: Settings, clock: ManualClock, nlu: NLU) -> AsyncIterator[Container]:
     """A started container on a fresh database, closed after the test."""
-    c = build(settings, clock=clock)
+    c = build(settings, clock=clock, nlu=nlu)
     await c.start()
     try:
         yield c
     finally:
         await c.close()
+
+
+@pytest.fixture(scope="session")
+def nlu(tmp_path_factory: pytest.TempPathFactory) -> NLU:
+    """The NLU trained once per test session; pass it to ``build(..., nlu=nlu)``."""
+    return load_or_train(tmp_path_factory.mktemp("nlu"), progress=None)

@@ -17,6 +17,7 @@ from domain.banking.model import AccountType
 from domain.clock import ManualClock
 from domain.identity.model import Scope
 from domain.money import Money
+from intents import NLU
 
 AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
@@ -93,7 +94,9 @@ async def seed(container: Container) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def world(aiohttp_client: AiohttpClient, settings: Settings, clock: ManualClock) -> World:
-    container = build(settings, clock=clock)
+async def world(
+    aiohttp_client: AiohttpClient, settings: Settings, clock: ManualClock, nlu: NLU
+) -> World:
+    container = build(settings, clock=clock, nlu=nlu)
     client = await aiohttp_client(create_app(container))
     return World(client=client, container=container, clock=clock, **await seed(container))

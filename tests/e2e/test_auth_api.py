@@ -14,6 +14,7 @@ from api.app import create_app
 from bot.bootstrap import build
 from bot.settings import Settings
 from domain.clock import ManualClock
+from intents import NLU
 from tests.e2e.conftest import AiohttpClient
 
 PASSWORD = "correct horse battery"
@@ -23,12 +24,12 @@ MakeClient = Callable[..., Awaitable[Client]]
 
 @pytest.fixture
 def make_client(
-    aiohttp_client: AiohttpClient, settings: Settings, clock: ManualClock
+    aiohttp_client: AiohttpClient, settings: Settings, clock: ManualClock, nlu: NLU
 ) -> MakeClient:
     """An app with one customer, 'asha'; keyword arguments override settings."""
 
     async def make(**overrides: Any) -> Client:
-        container = build(settings.model_copy(update=overrides), clock=clock)
+        container = build(settings.model_copy(update=overrides), clock=clock, nlu=nlu)
         await container.identity.create_user("asha", "Asha Rao", PASSWORD)
         return await aiohttp_client(create_app(container))
 
