@@ -330,3 +330,24 @@ support_tickets = Table(
     CheckConstraint("status IN ('open', 'closed')", name="status"),
     Index("ix_support_tickets_status", "status", "created_at"),
 )
+
+# -- channels ----------------------------------------------------------------
+
+telegram_links = Table(
+    "telegram_links",
+    metadata,
+    # One customer per Telegram chat; a chat is linked by a one-time code.
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("customer_id", Id, ForeignKey("users.id"), nullable=False, index=True),
+    Column("linked_at", Time, nullable=False),
+)
+
+telegram_link_codes = Table(
+    "telegram_link_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("customer_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("created_at", Time, nullable=False),
+    Column("expires_at", Time, nullable=False),
+    Column("used_at", Time),
+)
