@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -31,6 +32,10 @@ class Settings(BaseSettings):
     rate_limit_ip_per_min: int = Field(1200, ge=0)
     rate_limit_login_per_min: int = Field(20, ge=0)
     max_body_bytes: int = Field(64 * 1024, gt=0)
+    # Web chat: origins besides the server's own that may open /ws/chat, comma-separated
+    # (e.g. "https://bank.example,https://m.bank.example").
+    allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    ws_auth_timeout_s: float = Field(10.0, gt=0)
     # Argon2id cost (RFC 9106 second recommended option by default).
     password_time_cost: int = Field(3, ge=1)
     password_memory_kib: int = Field(64 * 1024, ge=32)
@@ -46,6 +51,13 @@ class Settings(BaseSettings):
     max_batch: int = Field(512, gt=0, le=4096)
     hold_sweep_s: float = Field(30.0, gt=0)
     db_pool_size: int = Field(10, gt=0)
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(o.strip().rstrip("/").lower() for o in value.split(",") if o.strip())
+        return value
 
     @field_validator("timezone")
     @classmethod
