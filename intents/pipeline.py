@@ -48,6 +48,8 @@ def looks_like_code(text: str) -> bool:
 
 def strip_tags(text: str) -> str:
     """Blank out HTML tags with spaces so offsets still index the original."""
+    if "<" not in text:
+        return text
     return _TAG.sub(lambda m: " " * len(m.group()), text)
 
 
@@ -56,6 +58,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 def clean(text: str) -> str:
     """Blank out terminal escapes, control and format characters, keeping offsets."""
+    if text.isascii() and text.isprintable():
+        return text  # the usual message: no escape, control or format character
     text = _ANSI.sub(lambda m: " " * len(m.group()), text)
     return "".join(" " if unicodedata.category(ch) in {"Cc", "Cf", "Cs"} else ch for ch in text)
 

@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from intents.entities.numbers import (
     MULTIPLIERS,
     NUMBER_WORD_RE,
+    NUMBER_WORDS,
     parse_number_words,
     parse_numeral,
 )
@@ -70,8 +71,14 @@ def _overlaps(start: int, end: int, spans: Sequence[Span]) -> bool:
     return any(start < e and s < end for s, e in spans)
 
 
+_DIGIT = re.compile(r"\d")
+_NUMBER_WORDS = frozenset(w.lower() for w in NUMBER_WORDS)
+
+
 def find_percentages(text: str, blocked: Sequence[Span]) -> list[Entity]:
-    out = []
+    out: list[Entity] = []
+    if not _DIGIT.search(text):
+        return out
     for m in PERCENT_RE.finditer(text):
         value = parse_numeral(m["num"])
         if value is None or _overlaps(m.start(), m.end(), blocked):
@@ -81,9 +88,17 @@ def find_percentages(text: str, blocked: Sequence[Span]) -> list[Entity]:
     return out
 
 
-def find_numbers(text: str, blocked: Sequence[Span]) -> list[NumberMention]:
-    """Every number written with digits or words, outside the blocked spans."""
+def find_numbers(
+    text: str, blocked: Sequence[Span], words: set[str] | None = None
+) -> list[NumberMention]:
+    """Every number written with digits or words, outside the blocked spans.
+
+    ``words``, the lower-cased letter runs of an ASCII ``text``, lets a message
+    without any number word skip the long number-word pattern.
+    """
     found: list[NumberMention] = []
+    if words is not None and words.isdisjoint(_NUMBER_WORDS) and not _DIGIT.search(text):
+        return found
     for m in NUMBER_RE.finditer(text):
         base = parse_numeral(m["num"])
         if base is None or _overlaps(m.start(), m.end(), blocked):
@@ -145,12 +160,16 @@ def classify(
 
 
 def extract_numbers(
-    text: str, blocked: Sequence[Span], symbols: Sequence[Span], trading: bool
+    text: str,
+    blocked: Sequence[Span],
+    symbols: Sequence[Span],
+    trading: bool,
+    words: set[str] | None = None,
 ) -> list[Entity]:
     """Percentages, amounts, prices, quantities and counts in ``text``."""
     entities = find_percentages(text, blocked)
     taken = [*blocked, *((e.start, e.end) for e in entities)]
-    for mention in find_numbers(text, taken):
+    for mention in find_numbers(text, taken, words):
         kind = classify(mention, text, symbols, trading)
         if kind is None:
             continue

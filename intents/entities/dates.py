@@ -112,32 +112,52 @@ def _int(raw: str | None) -> int | None:
     return int(raw) if raw else None
 
 
-def _fixed_phrases(today: date) -> list[tuple[str, date, date]]:
-    """Relative phrases (English and a little Hinglish) and their inclusive ranges."""
+_LAST, _THIS = r"(?:last|previous|prev|pichle|pichhle)\s+", r"(?:this|current|is)\s+"
+# Relative phrases (English and a little Hinglish), compiled once; the days
+# they mean depend on the reference day, see _fixed_range.
+_FIXED = tuple(
+    re.compile(rf"\b(?:{pattern})(?!\w)", _I)
+    for pattern in (
+        r"day\s+before\s+yesterday|parso",
+        r"today'?s?|aaj",
+        r"yesterday'?s?|yday",
+        _THIS + r"(?:week|hafte)|week\s+to\s+date",
+        _LAST + r"(?:week|hafte)",
+        r"past\s+week",
+        _THIS + r"(?:month|mahine|mahina)|month\s+to\s+date|mtd",
+        _LAST + r"(?:month|mahine|mahina)",
+        r"past\s+month",
+        r"(?:next|agle)\s+(?:month|mahine)",
+        r"next\s+week",
+        _THIS + r"(?:year|saal)|year\s+to\s+date|ytd",
+        _LAST + r"(?:year|saal)",
+    )
+)
+_TOMORROW = re.compile(r"\b(?:day\s+after\s+tomorrow|tomorrow|tmrw|tomorow)\b", _I)
+
+
+def _fixed_range(index: int, today: date) -> tuple[date, date]:
+    """The inclusive range of the relative phrase ``_FIXED[index]``."""
     monday = today - timedelta(days=today.weekday())
     first = today.replace(day=1)
     prev_end = first - timedelta(days=1)
     next_first = _add_months(first, 1)
-    last, this = r"(?:last|previous|prev|pichle|pichhle)\s+", r"(?:this|current|is)\s+"
-    return [
-        (r"day\s+before\s+yesterday|parso", today - timedelta(2), today - timedelta(2)),
-        (r"today'?s?|aaj", today, today),
-        (r"yesterday'?s?|yday", today - timedelta(1), today - timedelta(1)),
-        (this + r"(?:week|hafte)|week\s+to\s+date", monday, today),
-        (last + r"(?:week|hafte)", monday - timedelta(7), monday - timedelta(1)),
-        (r"past\s+week", today - timedelta(6), today),
-        (this + r"(?:month|mahine|mahina)|month\s+to\s+date|mtd", first, today),
-        (last + r"(?:month|mahine|mahina)", prev_end.replace(day=1), prev_end),
-        (r"past\s+month", _add_months(today, -1) + timedelta(1), today),
-        (
-            r"(?:next|agle)\s+(?:month|mahine)",
-            next_first,
-            _month_end(next_first.year, next_first.month),
-        ),
-        (r"next\s+week", monday + timedelta(7), monday + timedelta(13)),
-        (this + r"(?:year|saal)|year\s+to\s+date|ytd", date(today.year, 1, 1), today),
-        (last + r"(?:year|saal)", date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
-    ]
+    ranges = (
+        (today - timedelta(2), today - timedelta(2)),
+        (today, today),
+        (today - timedelta(1), today - timedelta(1)),
+        (monday, today),
+        (monday - timedelta(7), monday - timedelta(1)),
+        (today - timedelta(6), today),
+        (first, today),
+        (prev_end.replace(day=1), prev_end),
+        (_add_months(today, -1) + timedelta(1), today),
+        (next_first, _month_end(next_first.year, next_first.month)),
+        (monday + timedelta(7), monday + timedelta(13)),
+        (date(today.year, 1, 1), today),
+        (date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
+    )
+    return ranges[index]
 
 
 def _relative_n(n: int, unit: str, today: date) -> date:
@@ -157,10 +177,10 @@ def _count(raw: str) -> int:
 
 def _candidates(text: str, today: date) -> list[Candidate]:
     out: list[Candidate] = []
-    for pattern, start, end in _fixed_phrases(today):
-        for m in re.finditer(rf"\b(?:{pattern})(?!\w)", text, _I):
-            out.append((m.start(), m.end(), "date_range", start, end))
-    for m in re.finditer(r"\b(?:day\s+after\s+tomorrow|tomorrow|tmrw|tomorow)\b", text, _I):
+    for index, pattern in enumerate(_FIXED):
+        for m in pattern.finditer(text):
+            out.append((m.start(), m.end(), "date_range", *_fixed_range(index, today)))
+    for m in _TOMORROW.finditer(text):
         days = 2 if m.group().lower().startswith("day") else 1
         out.append((m.start(), m.end(), "date", today + timedelta(days), today + timedelta(days)))
     for m in _RELATIVE_N.finditer(text):
@@ -247,8 +267,8 @@ def _longest_first(days: list[tuple[int, int, date]]) -> list[tuple[int, int, da
 
 # Most messages mention no date at all; one cheap search skips all the rest.
 _HINT = re.compile(
-    rf"\d|{_MONTH}|\b(?:today|yester|tomor|tmrw|aaj|parso|week|month|year|hafte|mahin|saal|mtd|ytd|"
-    r"day|din)",
+    rf"\d|\b(?:{_MONTH}|today|yester|yday|tomor|tmrw|aaj|parso|week|month|year|hafte|mahin|saal"
+    r"|mtd|ytd|day|din)",
     _I,
 )
 

@@ -13,7 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 import spacy
+from spacy.attrs import ORTH
 from spacy.matcher import PhraseMatcher
+from spacy.tokenizer import Tokenizer
 
 from intents.entities.amounts import extract_numbers
 from intents.entities.dates import extract_dates
@@ -27,6 +29,10 @@ _PRIORITY = ("symbol", "account", "order_type", "side", "merchant", "category")
 _TRADING_TYPES = {"symbol", "side", "order_type"}
 # "buy" is only an order side when something is being traded ("buy a car" is not).
 _TRADING_WORDS = re.compile(r"\b(?:shares?|stocks?|orders?|units?|etfs?|positions?|qty)\b", re.I)
+# Letter runs of lower-cased ASCII text. spaCy only splits a letter run inside
+# its special cases ("cannot" -> "can" "not"), so a lookup phrase can match only
+# when one of these runs is a phrase's first word (or such a special case).
+_RUNS = re.compile(r"[a-z]+")
 
 
 class EntityExtractor:
@@ -42,21 +48,43 @@ class EntityExtractor:
             **synonyms,
         }
         self._lookup_words: set[str] = set()
+        first_words: set[str] = set()
         for kind, table in tables.items():
             for canonical, phrases in table.items():
                 key = f"{kind}\x1f{canonical}"
                 # Only listed phrases match: a canonical value such as "current"
                 # or "market" is too common a word on its own.
-                self._matcher.add(key, [self._nlp.make_doc(p) for p in phrases])
+                docs = [self._nlp.make_doc(p) for p in phrases]
+                self._matcher.add(key, docs)
+                first_words.update(d[0].lower_ for d in docs if len(d))
                 if kind != "symbol":
                     self._lookup_words.update(w for p in phrases for w in p.lower().split())
         self._fuzzy = FuzzySymbols(tables["symbol"], known_words)
+        self._triggers = {w for w in first_words if w.isalpha()}
+        self._odd_firsts = tuple(sorted(w for w in first_words if not w.isalpha()))
+        tokenizer: Tokenizer = self._nlp.tokenizer
+        for special, pieces in tokenizer.rules.items():
+            words = [str(p.get(ORTH, "")).lower() for p in pieces]
+            if any(w in self._triggers or self._fuzzy.may_match(w) for w in words):
+                self._triggers.update(_RUNS.findall(special.lower()))
 
     @property
     def lookup_words(self) -> set[str]:
         return self._lookup_words
 
-    def _lookups(self, text: str) -> list[Entity]:
+    def _may_look_up(self, text: str, words: set[str] | None) -> bool:
+        """False only when neither the phrase matcher nor a fuzzy symbol can fire."""
+        if words is None:
+            return True
+        if not words.isdisjoint(self._triggers):
+            return True
+        if self._odd_firsts and any(w in text.lower() for w in self._odd_firsts):
+            return True
+        return any(self._fuzzy.lookup(w) for w in words if self._fuzzy.may_match(w))
+
+    def _lookups(self, text: str, words: set[str] | None = None) -> list[Entity]:
+        if not self._may_look_up(text, words):
+            return []
         doc = self._nlp.make_doc(text)
         found: list[tuple[int, int, str, str]] = []
         for match_id, start, end in self._matcher(doc):
@@ -76,17 +104,20 @@ class EntityExtractor:
 
     def extract(self, text: str, today: date) -> list[Entity]:
         """Every entity in ``text``, sorted by position, never overlapping."""
+        # The set of letter runs lets each extractor skip rules whose words are
+        # absent; None (non-ASCII text) means "run every rule".
+        words = set(_RUNS.findall(text.lower())) if text.isascii() else None
         dates = extract_dates(text, today)
-        lookups = [e for e in self._lookups(text) if _free(e, dates)]
+        lookups = [e for e in self._lookups(text, words) if _free(e, dates)]
         symbols = [(e.start, e.end) for e in lookups if e.type == "symbol"]
         traded = bool(symbols) or any(e.type == "order_type" for e in lookups)
-        if not traded and not _TRADING_WORDS.search(text):
+        if lookups and not traded and not _TRADING_WORDS.search(text):
             lookups = [e for e in lookups if e.type != "side"]
         trading = any(e.type in _TRADING_TYPES for e in lookups)
         taken = [(e.start, e.end) for e in (*dates, *lookups)]
-        numbers = extract_numbers(text, taken, symbols, trading)
+        numbers = extract_numbers(text, taken, symbols, trading, words)
         taken += [(e.start, e.end) for e in numbers]
-        payees = extract_payees(text, taken, self._lookup_words)
+        payees = extract_payees(text, taken, self._lookup_words, words)
         return sorted([*dates, *lookups, *numbers, *payees], key=lambda e: e.start)
 
 

@@ -27,9 +27,11 @@ MULTIPLIERS: dict[str, int] = {
 }  # fmt: skip
 _SCALE_WORDS = {"hundred": 100, **{k: v for k, v in MULTIPLIERS.items() if len(k) > 2}}
 
+# A spoken number has at least one of these words (whole, between non-letters).
+NUMBER_WORDS = frozenset({*_UNITS, *_SCALE_WORDS})
 NUMBER_WORD_RE = re.compile(
     r"\b(?:(?:a|an)\s+)?(?:(?:"
-    + "|".join(sorted({*_UNITS, *_SCALE_WORDS}, key=len, reverse=True))
+    + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
     + r")(?:\s+|-|\s+and\s+)?)+\b",
     re.IGNORECASE,
 )

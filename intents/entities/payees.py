@@ -60,10 +60,28 @@ def _trim(text: str, start: int, raw: str, blocked_words: set[str]) -> tuple[int
     return (start, end) if end > start else None
 
 
-def extract_payees(text: str, blocked: Sequence[Span], lookup_words: set[str]) -> list[Entity]:
-    """Words naming a person or business money goes to ("mom", "Ravi Kumar")."""
+# The word each pattern starts from; a message (as lower-case letter runs)
+# without any of them cannot match the pattern.
+_CUES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
+    (_ADD, frozenset({"add", "save", "register", "create"})),
+    (_AFTER_TO, frozenset({"to", "for"})),
+    (_AFTER_PAY, frozenset({"pay", "paying", "send", "sending", "transfer", "bhejo", "bhej"})),
+    (_BEFORE_KO, frozenset({"ko"})),
+)
+
+
+def extract_payees(
+    text: str, blocked: Sequence[Span], lookup_words: set[str], hints: set[str] | None = None
+) -> list[Entity]:
+    """Words naming a person or business money goes to ("mom", "Ravi Kumar").
+
+    ``hints``, the lower-cased letter runs of an ASCII ``text``, lets patterns
+    whose cue word is absent be skipped.
+    """
     spans: list[Span] = []
-    for pattern in (_ADD, _AFTER_TO, _AFTER_PAY, _BEFORE_KO):
+    for pattern, cues in _CUES:
+        if hints is not None and hints.isdisjoint(cues):
+            continue
         for m in pattern.finditer(text):
             name_start = m.start("name")
             if pattern is _BEFORE_KO:

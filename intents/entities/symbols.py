@@ -12,6 +12,7 @@ from domain.trading.instruments import Instrument, load_instruments
 # company ("balance" is 80 against "reliance").
 FUZZY_CUTOFF = 85.0
 _MIN_FUZZY_LEN = 5
+_MAX_SEEN = 50_000
 
 
 def symbol_phrases(instruments: Iterable[Instrument] | None = None) -> dict[str, list[str]]:
@@ -31,12 +32,22 @@ class FuzzySymbols:
         self._choices = list(self._by_word)
         # Words the product already understands are never read as a typo'd company.
         self._known = {w.lower() for w in known_words}
+        self._seen: dict[str, str | None] = {}
+
+    def may_match(self, lowered: str) -> bool:
+        """Whether :meth:`lookup` would try ``lowered`` at all (cheap)."""
+        return len(lowered) >= _MIN_FUZZY_LEN and lowered.isalpha() and lowered not in self._known
 
     def lookup(self, word: str) -> str | None:
         lowered = word.lower()
-        if len(lowered) < _MIN_FUZZY_LEN or not lowered.isalpha() or lowered in self._known:
+        if not self.may_match(lowered):
             return None
+        if lowered in self._seen:
+            return self._seen[lowered]
         best = process.extractOne(
             lowered, self._choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
         )
-        return self._by_word[best[0]] if best else None
+        symbol = self._by_word[best[0]] if best else None
+        if len(self._seen) < _MAX_SEEN:  # typos repeat; the answer for a word never changes
+            self._seen[lowered] = symbol
+        return symbol
