@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,7 +30,7 @@ from domain.identity.model import Principal, Scope, UserRecord
 from domain.identity.passwords import Passwords
 from domain.identity.tokens import TokenKind, TokenPair, hash_token, kind_of, new_token
 from domain.ids import new_id
-from domain.schema import auth_tokens, users
+from domain.schema import auth_tokens, telegram_link_codes, telegram_links, users
 
 USERNAME = re.compile(r"[a-z0-9_.]{3,32}")
 MIN_PASSWORD = 8
@@ -443,8 +443,25 @@ class IdentityService:
         await self._revoke_where(where)
 
     async def logout_all(self, user_id: str) -> None:
-        """Revoke every token the user holds: all sessions, API tokens, channels."""
-        await self._revoke_where(auth_tokens.c.user_id == user_id)
+        """Sign out every session and channel: all tokens, Telegram chats and link codes."""
+
+        async def attempt() -> None:
+            now = self._clock.now()
+            async with self._db.writing() as conn:
+                await self._revoke(conn, auth_tokens.c.user_id == user_id, now)
+                await conn.execute(
+                    delete(telegram_links).where(telegram_links.c.customer_id == user_id)
+                )
+                await conn.execute(
+                    update(telegram_link_codes)
+                    .where(
+                        telegram_link_codes.c.customer_id == user_id,
+                        telegram_link_codes.c.used_at.is_(None),
+                    )
+                    .values(used_at=now)
+                )
+
+        await retrying(attempt)
 
     async def _revoke_where(self, where: Any) -> None:
         async def attempt() -> None:

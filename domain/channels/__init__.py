@@ -1,0 +1,1 @@
+"""Channels other than the web: which outside chats speak for which customer."""
