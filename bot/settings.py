@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -52,6 +55,23 @@ class Settings(BaseSettings):
     hold_sweep_s: float = Field(30.0, gt=0)
     db_pool_size: int = Field(10, gt=0)
 
+    # Telegram: the bot runs when a token is set.
+    telegram_token: SecretStr | None = None
+    # Bot API base URL; PTB appends the token and the method (self-hosted servers, tests).
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    # Webhook mode: the public https URL of our /telegram/webhook and its secret token.
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_bot_username: str = ""  # empty: asked from getMe
+    # Claude answers what the local NLU is unsure of when a key is set.
+    anthropic_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "anthropic_api_key")
+    )
+    anthropic_base_url: str = ""  # empty: the SDK's default endpoint
+    anthropic_model: str = "claude-sonnet-4-5"
+    anthropic_timeout_s: float = Field(10.0, gt=0, le=60)
+
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -67,6 +87,20 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _telegram_webhook(self) -> Settings:
+        if self.telegram_token is None or self.telegram_mode != "webhook":
+            return self
+        secret = self.telegram_webhook_secret
+        if secret is None or not _WEBHOOK_SECRET.fullmatch(secret.get_secret_value()):
+            raise ValueError(
+                "SWAYAM_TELEGRAM_WEBHOOK_SECRET must be 1-256 of A-Z, a-z, 0-9, _ and - "
+                "in webhook mode"
+            )
+        if not self.telegram_webhook_url.startswith(("https://", "http://")):
+            raise ValueError("SWAYAM_TELEGRAM_WEBHOOK_URL must be set in webhook mode")
+        return self
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
