@@ -34,6 +34,7 @@ def span(start: str, end: str) -> tuple[str, dict[str, str]]:
         ("this year", span("2024-01-01", "2024-11-13")),
         ("from 1 oct to 15 oct", span("2024-10-01", "2024-10-15")),
         ("pichle mahine", span("2024-10-01", "2024-10-31")),
+        ("yday", span("2024-11-12", "2024-11-12")),
     ],
 )
 def test_relative_ranges_from_a_wednesday(text: str, expected: tuple[str, object]) -> None:
