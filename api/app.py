@@ -8,10 +8,23 @@ from aiohttp import web
 
 from api.auth import Limiters, auth_middleware
 from api.errors import error_middleware
-from api.keys import CONTAINER, METRICS, RATE_LIMITER
+from api.keys import CONTAINER, METRICS, RATE_LIMITER, WS_HUB
 from api.metrics import Metrics
 from api.ratelimit import RateLimiter
-from api.routes import accounts, auth, chat, docs, health, holds, operator, payees, transfers
+from api.routes import (
+    accounts,
+    auth,
+    chat,
+    docs,
+    health,
+    holds,
+    operator,
+    payees,
+    transfers,
+    web_chat,
+    ws_chat,
+)
+from api.ws_hub import Hub
 from bot.bootstrap import Container
 
 
@@ -25,12 +38,15 @@ def create_app(container: Container) -> web.Application:
     )
     app[CONTAINER] = container
     app[METRICS] = metrics
+    app[WS_HUB] = Hub()
     app[RATE_LIMITER] = Limiters(
         token=RateLimiter(settings.rate_limit_token_per_min),
         ip=RateLimiter(settings.rate_limit_ip_per_min),
         login=RateLimiter(settings.rate_limit_login_per_min),
     )
     for module in (health, docs, auth, accounts, payees, transfers, holds, operator, chat):
+        app.router.add_routes(module.routes)
+    for module in (web_chat, ws_chat):
         app.router.add_routes(module.routes)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from api.ws_hub import Hub
 from bot.bootstrap import Container
 from domain.identity.model import Principal
 
 CONTAINER = web.AppKey("container", Container)
 METRICS = web.AppKey("metrics", object)
 RATE_LIMITER = web.AppKey("rate_limiter", object)
+WS_HUB = web.AppKey("ws_hub", Hub)
 
 # Set by the auth middleware on authenticated requests.
 PRINCIPAL = web.RequestKey("principal", Principal)
