@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     # Chat transfers at or above this many paise ask for the step-up PIN.
     pin_threshold: int = Field(50_000_00, gt=0)
     group_commit: bool = True
-    max_batch: int = Field(512, gt=0, le=4096)
+    max_batch: int = Field(2048, gt=0, le=4096)
     hold_sweep_s: float = Field(30.0, gt=0)
     db_pool_size: int = Field(10, gt=0)
 

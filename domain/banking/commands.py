@@ -8,10 +8,9 @@ a different payload under the same key is refused.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from domain.money import Money
 
@@ -24,18 +23,27 @@ class Command:
     idempotency_key: str
 
     def fingerprint(self) -> str:
-        payload: dict[str, Any] = {"op": self.operation}
-        for f in fields(self):
-            if f.name in ("principal_id", "idempotency_key"):
-                continue
-            value = getattr(self, f.name)
+        """SHA-256 over the operation and every field but sender and key."""
+        parts = [self.operation]
+        for name in _payload_fields(type(self)):
+            value = getattr(self, name)
             if isinstance(value, Money):
-                value = value.to_json()
+                value = (value.minor, value.currency)
             elif isinstance(value, datetime):
                 value = value.isoformat()
-            payload[f.name] = value
-        blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode()).hexdigest()
+            parts.append(f"{name}={value!r}")
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _payload_fields(cls: type[Command]) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        skip = ("principal_id", "idempotency_key")
+        names = _FIELDS[cls] = tuple(f.name for f in fields(cls) if f.name not in skip)
+    return names
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

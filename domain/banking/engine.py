@@ -28,13 +28,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
 from domain.banking import limits as limit_rules
 from domain.banking import rows
+from domain.banking.batch_sql import BatchSQL
 from domain.banking.book import Book
 from domain.banking.commands import (
     Command,
@@ -94,13 +95,14 @@ class MoneyEngine:
         clock: Clock,
         *,
         default_limits: Limits,
-        max_batch: int = 512,
+        max_batch: int = 2048,
         group_commit: bool = True,
     ) -> None:
         self._db = db
         self._clock = clock
         self._default_limits = default_limits
         self._max_batch = max_batch if group_commit else 1
+        self._sql = BatchSQL(db.dialect)
         self._queue: asyncio.Queue[_Waiting] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self.batches = 0
@@ -186,10 +188,17 @@ class MoneyEngine:
     async def _apply(self, commands: list[Command]) -> list[Receipt | DomainError]:
         async with self._db.writing() as conn:
             now = self._clock.now()
-            stored = await _load_keys(conn, commands)
+            stored = {
+                key: _Stored(*found)
+                for key, found in (
+                    await self._sql.load_keys(
+                        conn, sorted({(c.principal_id, c.idempotency_key) for c in commands})
+                    )
+                ).items()
+            }
             book = await self._load_book(conn, commands, now)
             outcomes: list[Receipt | DomainError] = []
-            fresh_keys: list[dict[str, Any]] = []
+            fresh_keys: list[tuple[Any, ...]] = []
             for cmd in commands:
                 key = (cmd.principal_id, cmd.idempotency_key)
                 fingerprint = cmd.fingerprint()
@@ -209,17 +218,17 @@ class MoneyEngine:
                     entry = _Stored(cmd.operation, fingerprint, "ok", receipt.result)
                 stored[key] = entry
                 fresh_keys.append(
-                    {
-                        "principal_id": cmd.principal_id,
-                        "key": cmd.idempotency_key,
-                        "operation": entry.operation,
-                        "request_hash": entry.request_hash,
-                        "outcome": entry.outcome,
-                        "result": json.dumps(entry.result, separators=(",", ":")),
-                        "created_at": now,
-                    }
+                    (
+                        cmd.principal_id,
+                        cmd.idempotency_key,
+                        entry.operation,
+                        entry.request_hash,
+                        entry.outcome,
+                        json.dumps(entry.result, separators=(",", ":")),
+                        now,
+                    )
                 )
-            await _write(conn, book, fresh_keys)
+            await self._sql.write(conn, book, fresh_keys)
         return outcomes
 
     async def _load_book(
@@ -252,7 +261,7 @@ class MoneyEngine:
                 payee_ids.add(h.payee_id)
         account_ids.update(settlement_account_id(c) for c in currencies)
 
-        accounts = await _lock_accounts(conn, account_ids, for_update=not self._db.is_sqlite)
+        accounts = await self._sql.lock_accounts(conn, account_ids)
         if holds and not self._db.is_sqlite:
             # Re-read under the account locks: another process may have just
             # posted or voided one of them.
@@ -323,12 +332,12 @@ class MoneyEngine:
             return 0
         async with self._db.writing() as conn:
             now = self._clock.now()
-            accounts = await _lock_accounts(conn, account_ids, for_update=not self._db.is_sqlite)
+            accounts = await self._sql.lock_accounts(conn, account_ids)
             book = Book(now=now, accounts={a.id: a for a in accounts})
             for h in await _load_expired_holds(conn, account_ids, now):
                 book.holds[h.id] = h
                 book.expire(h)
-            await _write(conn, book, [])
+            await self._sql.write(conn, book, [])
             return len(book.changed_holds)
 
 
@@ -374,34 +383,6 @@ def _settle(future: asyncio.Future[Receipt], outcome: Receipt | BaseException) -
 # -- storage -----------------------------------------------------------------
 
 
-async def _load_keys(
-    conn: AsyncConnection, commands: list[Command]
-) -> dict[tuple[str, str], _Stored]:
-    k = schema.idempotency_keys
-    wanted = {(c.principal_id, c.idempotency_key) for c in commands}
-    found: dict[tuple[str, str], _Stored] = {}
-    for chunk in _chunks(sorted(wanted), 400):
-        result = await conn.execute(select(k).where(tuple_(k.c.principal_id, k.c.key).in_(chunk)))
-        for row in result:
-            found[(row.principal_id, row.key)] = _Stored(
-                row.operation, row.request_hash, row.outcome, json.loads(row.result)
-            )
-    return found
-
-
-async def _lock_accounts(
-    conn: AsyncConnection, ids: Iterable[str], *, for_update: bool
-) -> list[Any]:
-    a = schema.accounts
-    ordered = sorted(set(ids))
-    if not ordered:
-        return []
-    query = select(a).where(a.c.id.in_(ordered)).order_by(a.c.id)
-    if for_update:
-        query = query.with_for_update()
-    return [rows.account_state(r) for r in await conn.execute(query)]
-
-
 async def _load_holds(conn: AsyncConnection, ids: set[str]) -> dict[str, Hold]:
     if not ids:
         return {}
@@ -428,75 +409,3 @@ async def _load_payees(conn: AsyncConnection, ids: set[str]) -> dict[str, Any]:
     p = schema.payees
     query = select(p).where(p.c.id.in_(ids), p.c.deleted_at.is_(None))
     return {r.id: rows.payee(r) for r in await conn.execute(query)}
-
-
-async def _write(conn: AsyncConnection, book: Book, keys: list[dict[str, Any]]) -> None:
-    if book.transfers:
-        await conn.execute(
-            schema.transfers.insert(), [rows.transfer_values(t) for t in book.transfers]
-        )
-        await conn.execute(
-            schema.postings.insert(),
-            [
-                {
-                    "transfer_id": p.transfer_id,
-                    "account_id": p.account_id,
-                    "amount": p.amount,
-                    "balance_after": p.balance_after,
-                    "posted_at": p.posted_at,
-                }
-                for p in book.postings
-            ],
-        )
-    new_ids = {h.id for h in book.new_holds}
-    if book.new_holds:
-        await conn.execute(schema.holds.insert(), [rows.hold_values(h) for h in book.new_holds])
-    changed = [h for h in book.changed_holds.values() if h.id not in new_ids]
-    if changed:
-        h = schema.holds
-        await conn.execute(
-            update(h)
-            .where(h.c.id == _bind("hold_id"))
-            .values(
-                status=_bind("status"),
-                posted_amount=_bind("posted_amount"),
-                resolved_at=_bind("resolved_at"),
-                transfer_id=_bind("transfer_id"),
-            ),
-            [
-                {
-                    "hold_id": x.id,
-                    "status": x.status.value,
-                    "posted_amount": x.posted_amount,
-                    "resolved_at": x.resolved_at,
-                    "transfer_id": x.transfer_id,
-                }
-                for x in changed
-            ],
-        )
-    if book.touched:
-        a = schema.accounts
-        await conn.execute(
-            update(a)
-            .where(a.c.id == _bind("account_id"))
-            .values(balance=_bind("new_balance"), held=_bind("new_held")),
-            [
-                {
-                    "account_id": acc.id,
-                    "new_balance": acc.balance,
-                    "new_held": acc.held,
-                }
-                for acc in (book.accounts[i] for i in sorted(book.touched))
-            ],
-        )
-    if keys:
-        await conn.execute(schema.idempotency_keys.insert(), keys)
-
-
-def _bind(name: str) -> Any:
-    return bindparam(name)
-
-
-def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
