@@ -106,8 +106,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     configure_logging(settings)
     url = settings.database_url
     upgrade(url)
-    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
-    print(f"Database {settings.redacted_database_url()} is at the latest revision ({head}).")
+    heads = ", ".join(sorted(ScriptDirectory.from_config(alembic_config(url)).get_heads()))
+    print(f"Database {settings.redacted_database_url()} is at the latest revision ({heads}).")
     return 0
 
 

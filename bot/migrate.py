@@ -18,8 +18,11 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Migrate synchronously (the env runs its own event loop)."""
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Migrate synchronously (the env runs its own event loop).
+
+    ``heads``: every branch, so parallel revisions apply before their merge.
+    """
     if url.startswith("sqlite"):
         from sqlalchemy.engine import make_url
 
@@ -29,6 +32,6 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
-async def upgrade_async(url: str, revision: str = "head") -> None:
+async def upgrade_async(url: str, revision: str = "heads") -> None:
     """Migrate from inside a running loop, on a worker thread with its own loop."""
     await asyncio.to_thread(upgrade, url, revision)
