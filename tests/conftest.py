@@ -25,7 +25,6 @@ from bot.settings import Settings
 from domain.clock import ManualClock
 from domain.schema import metadata
 from intents import NLU, load_or_train
-from intents import NLU, load_or_train
 
 PG_ADMIN_URL = os.environ.get(
     "SWAYAM_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -159,9 +158,3 @@ async def container(settings: Settings, clock: ManualClock, nlu: NLU) -> AsyncIt
         yield c
     finally:
         await c.close()
-
-
-@pytest.fixture(scope="session")
-def nlu(tmp_path_factory: pytest.TempPathFactory) -> NLU:
-    """The NLU trained once per test session; pass it to ``build(..., nlu=nlu)``."""
-    return load_or_train(tmp_path_factory.mktemp("nlu"), progress=None)
