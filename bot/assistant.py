@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Customer, Services, Turn
 from bot.flows import add_payee, general, queries, transfer
+from bot.llm.advice import Advisor, Answer, TransferProposal
 from bot.replies import Reply
 from bot.state import CONFIRM, PIN, Task
 from bot.store import ConversationStore, StaleConversation
@@ -64,10 +65,18 @@ class TurnResult:
 
 
 class Assistant:
-    def __init__(self, nlu: NLU, services: Services, store: ConversationStore) -> None:
+    def __init__(
+        self,
+        nlu: NLU,
+        services: Services,
+        store: ConversationStore,
+        *,
+        advisor: Advisor | None = None,
+    ) -> None:
         self._nlu = nlu
         self._services = services
         self._store = store
+        self._advisor = advisor  # optional (Claude): asked when the NLU is unsure
         self._locks: OrderedDict[str, asyncio.Lock] = OrderedDict()
 
     async def handle(
@@ -169,9 +178,28 @@ class Assistant:
         follow = await self._follow_up(turn, u)
         if follow is not None:
             return follow
+        if self._advisor is not None and u.text and (not u.confident or u.intent in _OPEN):
+            advised = await self._advise(turn, u)
+            if advised is not None:
+                return advised
         if not u.confident:
             return general.suggestions(u.ranking)
         return await self._start(turn, u)
+
+    async def _advise(self, turn: Turn, u: Understanding) -> list[Reply] | None:
+        """Ask the advisor; a transfer it proposes becomes a task that waits for a yes."""
+        assert self._advisor is not None
+        advice = await self._advisor.advise(turn, u.text)
+        if isinstance(advice, Answer):
+            turn.events.append({"kind": "advisor", "outcome": "answer"})
+            return [Reply(advice.text)]
+        if isinstance(advice, TransferProposal):
+            turn.events.append({"kind": "advisor", "outcome": "proposal"})
+            task = Task(id=new_id("tsk"), intent=transfer.INTENT)
+            turn.begin(task)
+            task.slots.update(advice.slots)
+            return await transfer.step(turn, task)
+        return None
 
     async def _start(self, turn: Turn, u: Understanding) -> list[Reply]:
         intent = u.intent
@@ -338,6 +366,9 @@ class Assistant:
         slots["cursor"] = slots.pop("next_cursor")
         return await queries.answer(turn, last["intent"], slots)
 
+
+# Open questions the advisor answers better than a canned reply.
+_OPEN = {"investment_advice", "financial_health", "out_of_scope"}
 
 _STARTERS = (
     set(queries.QUERY_INTENTS)

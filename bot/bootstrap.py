@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 
@@ -20,6 +21,7 @@ from bot.store import ConversationStore
 from domain.banking.engine import MoneyEngine
 from domain.banking.model import Limits
 from domain.banking.service import BankingService
+from domain.channels.telegram import TelegramLinks
 from domain.clock import Clock, SystemClock
 from domain.db import Database, connect
 from domain.identity.passwords import Passwords
@@ -27,6 +29,10 @@ from domain.identity.pins import PinService
 from domain.identity.service import IdentityService
 from domain.support.service import SupportService
 from intents import NLU, load_or_train
+
+if TYPE_CHECKING:
+    from bot.llm.claude import ClaudeAdvisor
+    from bot.telegram import TelegramChannel
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +48,11 @@ class Container:
     pins: PinService
     support: SupportService
     conversations: ConversationStore
+    telegram_links: TelegramLinks
     nlu: NLU | None = None
+    # Channels and helpers that settings switch on; set by ``start``.
+    telegram: TelegramChannel | None = None
+    advisor: ClaudeAdvisor | None = None
     _assistant: Assistant | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -65,11 +75,41 @@ class Container:
             clock=self.clock,
             pin_threshold=self.settings.pin_threshold,
         )
-        self._assistant = Assistant(self.nlu, services, self.conversations)
+        if self.settings.anthropic_api_key is not None:
+            from bot.llm.claude import ClaudeAdvisor
+
+            self.advisor = ClaudeAdvisor.from_settings(self.settings)
+        self._assistant = Assistant(self.nlu, services, self.conversations, advisor=self.advisor)
         self.engine.start()
         self._tasks.append(asyncio.create_task(self._sweep_holds(), name="hold-sweeper"))
+        if self.settings.telegram_token is not None:
+            await self._start_telegram(self._assistant)
+
+    async def _start_telegram(self, assistant: Assistant) -> None:
+        from bot.telegram import TelegramChannel
+
+        channel = TelegramChannel(
+            self.settings,
+            self.telegram_links,
+            assistant,
+            charts_dir=self.settings.data_dir / "charts",
+        )
+        try:
+            await channel.start()
+        except Exception:
+            # The bank still serves the web and the API; the log says why Telegram is off.
+            log.exception("the Telegram bot could not start")
+            await channel.stop()
+            return
+        self.telegram = channel
 
     async def close(self) -> None:
+        if self.telegram is not None:
+            await self.telegram.stop()
+            self.telegram = None
+        if self.advisor is not None:
+            await self.advisor.close()
+            self.advisor = None
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -130,6 +170,7 @@ def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = N
         pins=PinService(db, clock, passwords),
         support=SupportService(db, clock),
         conversations=ConversationStore(db, clock),
+        telegram_links=TelegramLinks(db, clock),
         nlu=nlu,
     )
 
