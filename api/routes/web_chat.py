@@ -6,6 +6,8 @@ from importlib import resources
 
 from aiohttp import web
 
+from domain.errors import NotFound
+
 routes = web.RouteTableDef()
 
 # The page runs only its own script and talks only to this server; data never
@@ -40,5 +42,5 @@ async def asset(request: web.Request) -> web.Response:
     """Serve the web chat's script or style sheet."""
     name = request.match_info["name"]
     if name not in ASSETS:
-        raise web.HTTPNotFound()
+        raise NotFound("not_found", "No such file.")
     return web.Response(text=_asset(name), content_type=ASSETS[name], headers=SECURITY_HEADERS)
