@@ -554,6 +554,24 @@ def _paths() -> dict[str, Any]:
                 tag="operator",
             )
         },
+        "/api/v1/telegram/link-code": {
+            "post": _op(
+                "A one-time code to link a Telegram chat (send /start CODE to the bot)",
+                _ok(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "code": {"type": "string"},
+                            "expires_at": {"type": "string", "format": "date-time"},
+                            "start_command": {"type": "string"},
+                            "deep_link": {"type": ["string", "null"], "format": "uri"},
+                        },
+                    },
+                    "201",
+                ),
+                tag="telegram",
+            )
+        },
         "/api/v1/openapi.json": {
             "get": _op("This document", _ok({"type": "object"}), public=True, tag="meta")
         },

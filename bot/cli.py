@@ -4,6 +4,7 @@
     swayam migrate                        bring the database schema up to date
     swayam demo                           load the demo bank (safe to repeat)
     swayam token create --user NAME [--scope customer|operator|admin] [--name LABEL]
+    swayam telegram link-code --user NAME    a one-time code linking a Telegram chat
     swayam nlu parse|train|eval ...       the local NLU (from ``intents.cli``)
 
 Exit codes: 0 done, 1 the command failed (the reason is on stderr), 2 bad
@@ -158,6 +159,35 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_telegram_link_code(args: argparse.Namespace) -> int:
+    """Print a one-time code that links a Telegram chat to a customer."""
+    from bot.bootstrap import build
+
+    settings = load_settings()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+
+    async def run() -> str:
+        container = build(settings)
+        try:
+            user = await container.identity.get_user_by_username(args.user)
+            if user is None or user.role.value != "customer":
+                raise CommandError(f"no customer called '{args.user}'")
+            issued = await container.telegram_links.new_code(user.id)
+        finally:
+            await container.close()
+        minutes = round((issued.expires_at - container.clock.now()).total_seconds() / 60)
+        lines = [f"Send this to the Swayam bot on Telegram: /start {issued.code}"]
+        if settings.telegram_bot_username:
+            lines.append(
+                f"or open https://t.me/{settings.telegram_bot_username}?start={issued.code}"
+            )
+        lines.append(f"The code works once and expires in {minutes} minutes.")
+        return "\n".join(lines)
+
+    print(asyncio.run(run()))
+    return 0
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     """Chat with Swayam in the terminal as a customer."""
     from bot.bootstrap import build
@@ -276,6 +306,16 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     )
     create.add_argument("--name", help="a label to recognise the token by")
     create.set_defaults(handler=cmd_token_create)
+
+    telegram = commands.add_parser("telegram", help="the Telegram bot")
+    telegram_commands = telegram.add_subparsers(
+        dest="telegram_command", required=True, metavar="ACTION"
+    )
+    link = telegram_commands.add_parser(
+        "link-code", help="print a one-time code that links a Telegram chat to a customer"
+    )
+    link.add_argument("--user", required=True, help="the customer's username")
+    link.set_defaults(handler=cmd_telegram_link_code)
 
     _add_nlu(commands, argv)
     return parser
