@@ -20,6 +20,7 @@ from api.routes import (
     holds,
     operator,
     payees,
+    telegram,
     transfers,
     web_chat,
     ws_chat,
@@ -32,6 +33,7 @@ def create_app(container: Container) -> web.Application:
     """Build the app around a wired container; the app starts and closes it."""
     settings = container.settings
     metrics = Metrics()
+    metrics.watch_engine(container.engine)
     app = web.Application(
         client_max_size=settings.max_body_bytes,
         middlewares=[error_middleware, metrics.middleware(), auth_middleware],  # type: ignore[list-item]
@@ -46,6 +48,7 @@ def create_app(container: Container) -> web.Application:
     )
     for module in (health, docs, auth, accounts, payees, transfers, holds, operator, chat):
         app.router.add_routes(module.routes)
+    app.router.add_routes(telegram.routes)
     for module in (web_chat, ws_chat):
         app.router.add_routes(module.routes)
 

@@ -59,6 +59,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return domain_error_response(err)
     except web.HTTPRequestEntityTooLarge as exc:
         return error_response(413, "body_too_large", f"Request body too large: {exc.text}")
+    except ConnectionResetError:
+        # The client went away mid-request; nobody is left to answer.
+        log.info("client disconnected during %s %s", request.method, request.path)
+        return error_response(400, "client_disconnected", "The connection was closed.")
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -105,8 +106,10 @@ class MoneyEngine:
         self._sql = BatchSQL(db.dialect)
         self._queue: asyncio.Queue[_Waiting] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
+        # Counters for metrics: batches committed, and commands by (operation, outcome).
         self.batches = 0
         self.commands = 0
+        self.outcomes: Counter[tuple[str, str]] = Counter()
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -159,11 +162,16 @@ class MoneyEngine:
                 for item in batch:
                     await self._process([item])
                 return
+            self.outcomes[(batch[0].command.operation, "error")] += 1
             _settle(batch[0].future, exc)
             return
         self.batches += 1
         self.commands += len(batch)
         for item, outcome in zip(batch, outcomes, strict=True):
+            label = outcome.code if isinstance(outcome, DomainError) else "ok"
+            if isinstance(outcome, Receipt) and outcome.replayed:
+                label = "replayed"
+            self.outcomes[(item.command.operation, label)] += 1
             _settle(item.future, outcome)
 
     async def _with_retries(self, batch: list[_Waiting]) -> list[Receipt | DomainError]:

@@ -22,6 +22,25 @@ async def test_metrics_count_requests_by_route(world: World) -> None:
     )
 
 
+async def test_metrics_count_money_commands_by_outcome(world: World) -> None:
+    body = {
+        "from_account_id": world.asha_current,
+        "to_account_id": world.asha_savings,
+        "amount": {"minor": 100, "currency": "INR"},
+    }
+    for key in ("m1", "m1"):
+        await world.client.post("/api/v1/transfers", json=body, headers=world.pay("asha", key))
+    big = {**body, "amount": {"minor": 10**12, "currency": "INR"}}
+    await world.client.post("/api/v1/transfers", json=big, headers=world.pay("asha", "m2"))
+    text = await (await world.client.get("/metrics")).text()
+    assert 'swayam_money_commands_total{operation="transfer",outcome="ok"} 1.0' in text
+    assert 'swayam_money_commands_total{operation="transfer",outcome="replayed"} 1.0' in text
+    assert (
+        'swayam_money_commands_total{operation="transfer",outcome="insufficient_funds"} 1.0' in text
+    )
+    assert "swayam_money_batches_total" in text
+
+
 async def test_every_api_route_is_described_in_openapi_and_nothing_else(world: World) -> None:
     doc = await (await world.client.get("/api/v1/openapi.json")).json()
     assert doc["openapi"].startswith("3.1")
