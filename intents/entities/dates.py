@@ -266,9 +266,10 @@ def _longest_first(days: list[tuple[int, int, date]]) -> list[tuple[int, int, da
 
 
 # Most messages mention no date at all; one cheap search skips all the rest.
+# A month name counts only as a whole word ("dec", not "declined").
 _HINT = re.compile(
-    rf"\d|\b(?:{_MONTH}|today|yester|yday|tomor|tmrw|aaj|parso|week|month|year|hafte|mahin|saal"
-    r"|mtd|ytd|day|din)",
+    rf"\d|\b{_MONTH}(?![a-z])|\b(?:today|yester|yday|tomor|tmrw|aaj|parso|week|month|year|hafte"
+    r"|mahin|saal|mtd|ytd|day|din)",
     _I,
 )
 
