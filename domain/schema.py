@@ -351,3 +351,120 @@ telegram_link_codes = Table(
     Column("expires_at", Time, nullable=False),
     Column("used_at", Time),
 )
+
+# -- events, notifications and webhooks ----------------------------------------
+
+_SEQ = BigInteger().with_variant(Integer, "sqlite")
+
+# The transactional outbox: written in the same transaction as the change it
+# describes; the dispatcher marks rows dispatched once every consumer has them.
+outbox_events = Table(
+    "outbox_events",
+    metadata,
+    Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("type", String(60), nullable=False),
+    Column("customer_id", Id),
+    Column("subject_id", String(64)),
+    Column("data", Text, nullable=False),
+    Column("created_at", Time, nullable=False),
+    Column("dispatched_at", Time),
+    Index("ix_outbox_events_pending", "dispatched_at", "seq"),
+    Index("ix_outbox_events_customer", "customer_id", "seq"),
+)
+
+# Which events each durable consumer has handled: its idempotency record.
+event_consumers = Table(
+    "event_consumers",
+    metadata,
+    Column("consumer", String(40), primary_key=True),
+    Column("event_id", String(40), primary_key=True),
+    Column("processed_at", Time, nullable=False),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("customer_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("category", String(20), nullable=False),
+    Column("priority", String(10), nullable=False),
+    # 'pending' waits in a grouping window; 'grouped' was folded into a summary.
+    Column("status", String(10), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("amount", BigInteger),
+    Column("silent", Boolean, nullable=False, server_default=false()),
+    Column("event_id", String(40)),
+    Column("data", Text, nullable=False),
+    Column("created_at", Time, nullable=False),
+    Column("sent_at", Time),
+    Column("delivered_at", Time),
+    Column("read_at", Time),
+    CheckConstraint("priority IN ('critical', 'high', 'medium', 'low')", name="priority"),
+    CheckConstraint("status IN ('pending', 'sent', 'grouped')", name="status"),
+    Index("ix_notifications_inbox", "customer_id", "status", "created_at"),
+    Index("ix_notifications_pending", "status", "created_at"),
+)
+
+notification_preferences = Table(
+    "notification_preferences",
+    metadata,
+    Column("customer_id", Id, ForeignKey("users.id"), primary_key=True),
+    # The preferences document as JSON (categories, channels, quiet hours, ...).
+    Column("document", Text, nullable=False),
+    Column("updated_at", Time, nullable=False),
+)
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("customer_id", Id, ForeignKey("users.id"), nullable=False, index=True),
+    Column("url", String(2000), nullable=False),
+    # JSON list of event types, or NULL for every type.
+    Column("event_types", Text),
+    # Kept to sign deliveries; shown to the customer once, at creation.
+    Column("secret", String(100), nullable=False),
+    Column("created_at", Time, nullable=False),
+    Column("deleted_at", Time),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("endpoint_id", Id, ForeignKey("webhook_endpoints.id"), nullable=False),
+    Column("event_id", String(40), nullable=False),
+    Column("event_type", String(60), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", Time),
+    Column("last_status", Integer),
+    Column("last_error", String(500)),
+    Column("created_at", Time, nullable=False),
+    Column("updated_at", Time, nullable=False),
+    CheckConstraint("status IN ('pending', 'succeeded', 'failed', 'dead')", name="status"),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_webhook_deliveries_endpoint", "endpoint_id", "created_at"),
+    Index("ix_webhook_deliveries_once", "endpoint_id", "event_id", unique=True),
+)
+
+# Message ids of verified inbound webhooks, so a replay is recognised.
+inbound_messages = Table(
+    "inbound_messages",
+    metadata,
+    Column("source", String(40), primary_key=True),
+    Column("message_id", String(100), primary_key=True),
+    Column("received_at", Time, nullable=False),
+    Column("outcome", Text, nullable=False),
+)
+
+known_devices = Table(
+    "known_devices",
+    metadata,
+    Column("user_id", Id, ForeignKey("users.id"), primary_key=True),
+    Column("device_hash", String(64), primary_key=True),
+    Column("first_seen", Time, nullable=False),
+)

@@ -24,7 +24,7 @@ import contextlib
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -89,6 +89,11 @@ class EngineStopped(RuntimeError):
     pass
 
 
+# Called inside each batch's transaction after its writes (the events outbox),
+# so whatever a hook writes commits or rolls back with the batch.
+BatchHook = Callable[[AsyncConnection, Book], Awaitable[None]]
+
+
 class MoneyEngine:
     def __init__(
         self,
@@ -110,6 +115,7 @@ class MoneyEngine:
         self.batches = 0
         self.commands = 0
         self.outcomes: Counter[tuple[str, str]] = Counter()
+        self.batch_hooks: list[BatchHook] = []
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -237,6 +243,8 @@ class MoneyEngine:
                     )
                 )
             await self._sql.write(conn, book, fresh_keys)
+            for hook in self.batch_hooks:
+                await hook(conn, book)
         return outcomes
 
     async def _load_book(
@@ -346,6 +354,8 @@ class MoneyEngine:
                 book.holds[h.id] = h
                 book.expire(h)
             await self._sql.write(conn, book, [])
+            for hook in self.batch_hooks:
+                await hook(conn, book)
             return len(book.changed_holds)
 
 

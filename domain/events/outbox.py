@@ -1,0 +1,79 @@
+"""The outbox table: append inside a caller's transaction, read in order.
+
+``append`` takes the caller's connection, so an event is committed exactly
+when (and only when) the change it describes is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain import schema
+from domain.events.model import Event
+
+_o = schema.outbox_events
+
+
+async def append(conn: AsyncConnection, events: Iterable[Event]) -> int:
+    rows = [
+        {
+            "id": e.id,
+            "type": e.type,
+            "customer_id": e.customer_id,
+            "subject_id": e.subject_id,
+            "data": json.dumps(e.data, separators=(",", ":"), ensure_ascii=False),
+            "created_at": e.occurred_at,
+        }
+        for e in events
+    ]
+    if rows:
+        await conn.execute(insert(_o), rows)
+    return len(rows)
+
+
+def _event(row: Any) -> Event:
+    return Event(
+        id=row.id,
+        type=row.type,
+        customer_id=row.customer_id,
+        subject_id=row.subject_id,
+        data=json.loads(row.data),
+        occurred_at=row.created_at,
+        seq=row.seq,
+    )
+
+
+async def pending(conn: AsyncConnection, limit: int) -> list[Event]:
+    """Undispatched events, oldest first."""
+    query = select(_o).where(_o.c.dispatched_at.is_(None)).order_by(_o.c.seq).limit(limit)
+    return [_event(r) for r in await conn.execute(query)]
+
+
+async def mark_dispatched(conn: AsyncConnection, seqs: Sequence[int], now: datetime) -> None:
+    if seqs:
+        await conn.execute(update(_o).where(_o.c.seq.in_(seqs)).values(dispatched_at=now))
+
+
+async def position_of(conn: AsyncConnection, event_id: str, customer_id: str) -> int | None:
+    query = select(_o.c.seq).where(_o.c.id == event_id, _o.c.customer_id == customer_id)
+    seq = (await conn.execute(query)).scalar_one_or_none()
+    return int(seq) if seq is not None else None
+
+
+async def customer_events_after(
+    conn: AsyncConnection, customer_id: str, after_seq: int, limit: int
+) -> list[Event]:
+    """A customer's events after an outbox position, for resuming a stream."""
+    query = (
+        select(_o)
+        .where(_o.c.customer_id == customer_id, _o.c.seq > after_seq)
+        .order_by(_o.c.seq)
+        .limit(limit)
+    )
+    return [_event(r) for r in await conn.execute(query)]
