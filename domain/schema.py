@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -350,6 +351,37 @@ telegram_link_codes = Table(
     Column("created_at", Time, nullable=False),
     Column("expires_at", Time, nullable=False),
     Column("used_at", Time),
+)
+
+# -- the audit log -------------------------------------------------------------
+# Append-only: triggers (migration 0004) refuse UPDATE and DELETE on both tables.
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    # The leaf index in the Merkle tree: 0, 1, 2, ... with no gaps.
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    # The canonical JSON exactly as hashed into the leaf.
+    Column("entry", Text, nullable=False),
+    Column("leaf_hash", LargeBinary, nullable=False),
+    Column("event_type", String(40), nullable=False),
+    Column("customer_id", Id),
+    # The transfer, hold, payee or token the entry is about.
+    Column("subject_id", String(64)),
+    Column("created_at", Time, nullable=False),
+    Index("ix_ledger_entries_customer", "customer_id", "seq"),
+    Index("ix_ledger_entries_subject", "subject_id"),
+)
+
+ledger_checkpoints = Table(
+    "ledger_checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root_hash", LargeBinary, nullable=False),
+    # The signed note, as published.
+    Column("note", Text, nullable=False),
+    Column("key_id", String(8), nullable=False),
+    Column("created_at", Time, nullable=False),
 )
 
 # -- events, notifications and webhooks ----------------------------------------
