@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Customer, Services, Turn
 from bot.flows import add_payee, general, queries, transfer
+from bot.flows.common import seal
 from bot.llm.advice import Advisor, Answer, TransferProposal
 from bot.replies import Reply
 from bot.state import CONFIRM, PIN, Task
@@ -166,6 +167,10 @@ class Assistant:
         task = turn.state.task
         if u.intent == "cancel" and u.confident:
             return self._cancel(turn)
+        if u.seal is not None and task is not None and u.seal != seal(task):
+            # A Yes/No left over from an earlier question: never let it approve this one.
+            stale = Reply("That button is for an earlier question.")
+            return [stale, *await self._prompt(turn, task)]
         if u.payload == "/more":
             more = await self._more(turn)
             return more + (await self._back_to(turn, task) if task is not None else [])

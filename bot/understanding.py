@@ -10,7 +10,8 @@ from intents import INTENTS, ParseResult
 
 # Payloads buttons may carry. Anything else is refused as stale or forged.
 _PAYLOAD = re.compile(
-    r"^/(?:affirm|deny|cancel|more|intent:[a-z_]{2,40}|pick:(?:payee|to|from|account):[A-Za-z0-9_]{1,40})$"
+    r"^/(?:(?:affirm|deny)(?::[A-Za-z0-9_]{1,60})?|cancel|more|intent:[a-z_]{2,40}"
+    r"|pick:(?:payee|to|from|account):[A-Za-z0-9_]{1,40})$"
 )
 
 
@@ -32,6 +33,13 @@ class Understanding:
     def words(self, kind: str) -> str | None:
         values = self.surface.get(kind)
         return values[0] if values else None
+
+    @property
+    def seal(self) -> str | None:
+        """Which confirmation a '/affirm:<seal>' or '/deny:<seal>' button answers."""
+        if self.payload and self.payload.startswith(("/affirm:", "/deny:")):
+            return self.payload.split(":", 1)[1]
+        return None
 
     @property
     def pick(self) -> tuple[str, str] | None:
@@ -69,8 +77,8 @@ def valid_payload(payload: str) -> bool:
 
 def from_payload(payload: str) -> Understanding:
     """A button press: as certain as a message can be."""
-    if payload in ("/affirm", "/deny", "/cancel"):
-        intent = payload[1:]
+    if payload == "/cancel" or payload.startswith(("/affirm", "/deny")):
+        intent = payload[1:].split(":", 1)[0]
     elif payload.startswith("/intent:"):
         intent = payload.removeprefix("/intent:")
     else:

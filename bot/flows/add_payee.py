@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 from bot.context import Turn
-from bot.flows.common import clean_name
-from bot.replies import NO, YES, Card, Reply
+from bot.flows.common import clean_name, yes_no
+from bot.replies import Card, Reply
 from bot.state import CONFIRM, Task
 from bot.understanding import Understanding
 from domain.banking.payees import validate_payee
@@ -88,7 +88,7 @@ def step(task: Task) -> list[Reply]:
     return [
         Reply(
             f"Add {details.name} ({where}) as a payee?",
-            buttons=(YES, NO),
+            buttons=yes_no(task),
             cards=(Card("New payee", tuple(rows)),),
         )
     ]

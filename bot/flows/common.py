@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,6 +11,8 @@ from datetime import date
 from typing import Any
 
 from bot.formatting import span
+from bot.replies import Button
+from bot.state import Task
 from domain.banking.model import AccountType, Payee
 from domain.banking.views import AccountView
 from intents import resolve_payee
@@ -108,3 +112,18 @@ def period_words(start: date, end: date, today: date) -> str:
     if start == today.replace(day=1) and end == today:
         return f"this month ({span(start, end)})"
     return span(start, end)
+
+
+def seal(task: Task) -> str:
+    """Names one confirmation: the task and exactly what it would do.
+
+    Yes/No buttons carry it, so a button left over from an earlier question
+    (another task, or this one before a correction) cannot approve this one.
+    """
+    what = json.dumps(task.slots, sort_keys=True, separators=(",", ":"), default=str)
+    return f"{task.id}_{hashlib.sha256(what.encode()).hexdigest()[:10]}"
+
+
+def yes_no(task: Task) -> tuple[Button, Button]:
+    key = seal(task)
+    return Button("Yes", f"/affirm:{key}"), Button("No", f"/deny:{key}")

@@ -20,9 +20,10 @@ from bot.flows.common import (
     match_payee,
     payee_label,
     source_and_target,
+    yes_no,
 )
 from bot.formatting import rupees
-from bot.replies import NO, YES, Button, Card, Reply
+from bot.replies import Button, Card, Reply
 from bot.state import CONFIRM, PIN, Task
 from bot.understanding import Understanding
 from domain.banking.model import AccountType, Payee
@@ -165,7 +166,7 @@ async def step(turn: Turn, task: Task, notes: list[Reply] | None = None) -> list
             ),
         ]
     task.awaiting = CONFIRM
-    return [*replies, confirmation(slots, accounts, payees)]
+    return [*replies, confirmation(task, accounts, payees)]
 
 
 def _source(slots: dict[str, Any], accounts: list[AccountView]) -> AccountView | None:
@@ -191,7 +192,8 @@ def _destination_name(
     return f"your {account.name} account" if account else "them"
 
 
-def confirmation(slots: dict[str, Any], accounts: list[AccountView], payees: list[Payee]) -> Reply:
+def confirmation(task: Task, accounts: list[AccountView], payees: list[Payee]) -> Reply:
+    slots = task.slots
     source = next(a for a in accounts if a.id == slots["from_account_id"])
     payee = next((p for p in payees if p.id == slots.get("payee_id")), None)
     to_account = next((a for a in accounts if a.id == slots.get("to_account_id")), None)
@@ -203,7 +205,7 @@ def confirmation(slots: dict[str, Any], accounts: list[AccountView], payees: lis
         "Confirm transfer",
         (("To", to_label), ("Amount", amount), ("From", account_label(source)), ("Fee", rupees(0))),
     )
-    return Reply(text, buttons=(YES, NO), cards=(card,))
+    return Reply(text, buttons=yes_no(task), cards=(card,))
 
 
 async def prompt(turn: Turn, task: Task) -> list[Reply]:

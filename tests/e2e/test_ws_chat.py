@@ -153,10 +153,11 @@ async def test_a_transfer_is_made_when_the_yes_button_frame_arrives(world: World
     ws = await connect(world)
     ask = reply_of(await turn(ws, type="message", text="send 500 to Ravi"))
     (question,) = ask["replies"]
-    assert {"label": "Yes", "payload": "/affirm"} in question["buttons"]
+    (yes,) = [b for b in question["buttons"] if b["label"] == "Yes"]
+    assert yes["payload"].startswith("/affirm:")  # sealed to this confirmation
     assert await world.balance(world.asha_savings) == 2_45_000_00
 
-    done = reply_of(await turn(ws, type="button", payload="/affirm"))
+    done = reply_of(await turn(ws, type="button", payload=yes["payload"]))
     assert done["conversation_id"] == ask["conversation_id"]
     assert "Sent ₹500.00 to Ravi Kumar" in done["replies"][0]["text"]
     assert await world.balance(world.asha_savings) == 2_44_500_00
