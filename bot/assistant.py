@@ -247,13 +247,13 @@ class Assistant:
             corrected = await self._correct(turn, task, u)
             if corrected is not None:
                 return corrected
-            if u.intent == "deny":
+            if u.intent == "deny" and u.confident:
                 turn.end_task("cancelled")
                 what = "send anything" if is_transfer else "add the payee"
                 return [Reply(f"Okay, I won't {what}.")]
             return await self._digress_or_repeat(turn, task, u)
         # Waiting for a detail.
-        if u.intent == "deny" and not u.entities:
+        if u.intent == "deny" and u.confident and not u.entities:
             turn.end_task("cancelled")
             return [Reply("Okay, cancelled. Nothing was changed.")]
         if u.pick is not None or self._fills(task, u):
@@ -270,6 +270,8 @@ class Assistant:
         """Does this message answer what the task asked?"""
         if task.awaiting in ("name", "destination") and _bare_name(u):
             return True  # "Rahul Mehta" answers "who?", whatever the classifier thinks
+        if task.intent == add_payee.INTENT and task.awaiting == "where" and _payee_details(u):
+            return True  # "50100234567891" answers "which account?", though it reads as money
         if (
             u.confident
             and u.intent not in (task.intent, "affirm", "deny")
@@ -390,6 +392,16 @@ def _bare_name(u: Understanding) -> bool:
     """A short run of words and nothing else: how people answer "who?"."""
     kinds = set(u.entities) - {"payee", "merchant"}
     return not kinds and len(u.text.split()) <= 4 and bool(_NAME_LIKE.match(u.text))
+
+
+def _payee_details(u: Understanding) -> bool:
+    """A UPI id, account number or IFSC, with at most a few words around it."""
+    found = False
+    rest = u.text
+    for pattern in (add_payee._UPI, add_payee._ACCOUNT, add_payee._IFSC):
+        found = found or bool(pattern.search(rest))
+        rest = pattern.sub(" ", rest)
+    return found and not any(ch.isdigit() for ch in rest) and len(rest.split()) <= 4
 
 
 def _clean(text: str) -> str:
