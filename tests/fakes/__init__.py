@@ -1,0 +1,1 @@
+"""Fake outside services on loopback: the real clients talk to them over HTTP."""
