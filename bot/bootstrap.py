@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.assistant import Assistant
 from bot.context import Services
 from bot.settings import Settings
 from bot.store import ConversationStore
+from domain.banking.book import Book
 from domain.banking.engine import MoneyEngine
 from domain.banking.model import Limits
 from domain.banking.service import BankingService
@@ -27,6 +29,10 @@ from domain.db import Database, connect
 from domain.identity.passwords import Passwords
 from domain.identity.pins import PinService
 from domain.identity.service import IdentityService
+from domain.ledger import events as ledger_events
+from domain.ledger import keys as ledger_keys
+from domain.ledger import store as ledger_store
+from domain.ledger.service import LedgerService
 from domain.support.service import SupportService
 from intents import NLU, load_or_train
 
@@ -49,6 +55,7 @@ class Container:
     support: SupportService
     conversations: ConversationStore
     telegram_links: TelegramLinks
+    ledger: LedgerService
     nlu: NLU | None = None
     # Channels and helpers that settings switch on; set by ``start``.
     telegram: TelegramChannel | None = None
@@ -74,6 +81,7 @@ class Container:
             support=self.support,
             clock=self.clock,
             pin_threshold=self.settings.pin_threshold,
+            ledger=self.ledger,
         )
         if self.settings.anthropic_api_key is not None:
             from bot.llm.claude import ClaudeAdvisor
@@ -82,6 +90,9 @@ class Container:
         self._assistant = Assistant(self.nlu, services, self.conversations, advisor=self.advisor)
         self.engine.start()
         self._tasks.append(asyncio.create_task(self._sweep_holds(), name="hold-sweeper"))
+        self._tasks.append(
+            asyncio.create_task(self.ledger.run_checkpoints(), name="ledger-checkpoints")
+        )
         if self.settings.telegram_token is not None:
             await self._start_telegram(self._assistant)
 
@@ -160,6 +171,13 @@ def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = N
         max_batch=settings.max_batch,
         group_commit=settings.group_commit,
     )
+    ledger = build_ledger(settings, db, clock)
+
+    async def record_batch(conn: AsyncConnection, book: Book) -> None:
+        # Registered last: appending takes the log's lock, which must be the last one taken.
+        await ledger_store.append(conn, ledger_events.from_book(book), book.now)
+
+    engine.batch_hooks.append(record_batch)
     return Container(
         settings=settings,
         clock=clock,
@@ -171,7 +189,27 @@ def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = N
         support=SupportService(db, clock),
         conversations=ConversationStore(db, clock),
         telegram_links=TelegramLinks(db, clock),
+        ledger=ledger,
         nlu=nlu,
+    )
+
+
+def build_ledger(settings: Settings, db: Database, clock: Clock) -> LedgerService:
+    """The audit log with its keys (made in the data dir on first run, 0600)."""
+    signing = settings.ledger_signing_key
+    keys = ledger_keys.load(
+        settings.data_dir / "ledger",
+        name=settings.ledger_origin,
+        signing_key=signing.get_secret_value() if signing is not None else None,
+        extra_verifier_keys=settings.ledger_verifier_keys,
+    )
+    return LedgerService(
+        db,
+        clock,
+        keys,
+        origin=settings.ledger_origin,
+        checkpoint_every=settings.ledger_checkpoint_every,
+        checkpoint_seconds=settings.ledger_checkpoint_seconds,
     )
 
 

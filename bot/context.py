@@ -11,6 +11,7 @@ from bot.state import State, Task
 from domain.banking.service import BankingService
 from domain.clock import Clock
 from domain.identity.pins import PinService
+from domain.ledger.service import LedgerService
 from domain.support.service import SupportService
 
 
@@ -32,6 +33,7 @@ class Services:
     support: SupportService
     clock: Clock
     pin_threshold: int  # paise; transfers at or above it need the PIN
+    ledger: LedgerService | None = None
 
 
 @dataclass

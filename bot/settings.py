@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     hold_sweep_s: float = Field(30.0, gt=0)
     db_pool_size: int = Field(10, gt=0)
 
+    # Audit log: a signed checkpoint every N entries or T seconds, whichever is first.
+    ledger_checkpoint_every: int = Field(1000, gt=0)
+    ledger_checkpoint_seconds: float = Field(60.0, gt=0)
+    ledger_origin: str = Field("swayam.local/ledger", pattern=r"^[^\s+]+$")
+    # PRIVATE+KEY+<name>+<id>+<base64>; empty: <data dir>/ledger/signing.key, made on first run.
+    ledger_signing_key: SecretStr | None = None
+    # Retired verifier keys still trusted for old checkpoints, space- or comma-separated.
+    ledger_verifier_keys: str = ""
+
     # Telegram: the bot runs when a token is set.
     telegram_token: SecretStr | None = None
     # Bot API base URL; PTB appends the token and the method (self-hosted servers, tests).

@@ -40,6 +40,8 @@ from domain.clock import Clock
 from domain.db import Database
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.ids import new_id
+from domain.ledger import events as ledger_events
+from domain.ledger import store as ledger
 from domain.money import Money
 
 _ACCOUNT_NOT_FOUND = NotFound("account_not_found", "No such account.")
@@ -285,6 +287,9 @@ class BankingService:
                     created_at=payee.created_at,
                 )
             )
+            await ledger.append(
+                conn, [ledger_events.payee_added(customer_id, payee.id)], payee.created_at
+            )
         return payee
 
     async def _live_payees(self, conn: AsyncConnection, customer_id: str) -> list[Payee]:
@@ -297,14 +302,16 @@ class BankingService:
     async def delete_payee(self, customer_id: str, payee_id: str) -> None:
         """Remove a payee from the list; past transfers keep referring to it."""
         p = schema.payees
+        now = self._clock.now()
         async with self._db.writing() as conn:
             result = await conn.execute(
                 update(p)
                 .where(p.c.id == payee_id, p.c.customer_id == customer_id, p.c.deleted_at.is_(None))
-                .values(deleted_at=self._clock.now())
+                .values(deleted_at=now)
             )
-        if result.rowcount == 0:
-            raise NotFound("payee_not_found", "No such payee.")
+            if result.rowcount == 0:
+                raise NotFound("payee_not_found", "No such payee.")
+            await ledger.append(conn, [ledger_events.payee_deleted(customer_id, payee_id)], now)
 
     # -- limits -------------------------------------------------------------------
 
@@ -369,6 +376,9 @@ class BankingService:
                         customer_id=customer_id, currency=current.currency, updated_at=now, **values
                     )
                 )
+            await ledger.append(
+                conn, [ledger_events.limits_changed(customer_id, current.currency, values)], now
+            )
         return Limits(currency=current.currency, **values)
 
     # -- money movements ------------------------------------------------------------

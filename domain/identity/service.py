@@ -30,6 +30,8 @@ from domain.identity.model import Principal, Scope, UserRecord
 from domain.identity.passwords import Passwords
 from domain.identity.tokens import TokenKind, TokenPair, hash_token, kind_of, new_token
 from domain.ids import new_id
+from domain.ledger import events as ledger_events
+from domain.ledger import store as ledger
 from domain.schema import auth_tokens, telegram_link_codes, telegram_links, users
 
 USERNAME = re.compile(r"[a-z0-9_.]{3,32}")
@@ -248,15 +250,16 @@ class IdentityService:
                     .returning(users.c.failed_logins)
                 )
             ).scalar_one()
-            if failures < self._config.max_failed_logins:
-                return None
-            until = now + timedelta(seconds=self._config.lockout_s)
-            await conn.execute(
-                update(users)
-                .where(users.c.id == user_id)
-                .values(failed_logins=0, locked_until=until)
-            )
-        return float(self._config.lockout_s)
+            locks = failures >= self._config.max_failed_logins
+            if locks:
+                until = now + timedelta(seconds=self._config.lockout_s)
+                await conn.execute(
+                    update(users)
+                    .where(users.c.id == user_id)
+                    .values(failed_logins=0, locked_until=until)
+                )
+            await ledger.append(conn, [ledger_events.login(user_id, ok=False, locked=locks)], now)
+        return float(self._config.lockout_s) if locks else None
 
     async def _open_session(self, user: Any, rehash: str | None) -> TokenPair:
         now = self._clock.now()
@@ -271,7 +274,12 @@ class IdentityService:
             if rehash is not None:
                 values["password_hash"] = rehash
             await conn.execute(update(users).where(users.c.id == user.id).values(**values))
-            return await self._issue_pair(conn, user.id, Scope(user.role), new_id("fam"))
+            family_id = new_id("fam")
+            pair = await self._issue_pair(conn, user.id, Scope(user.role), family_id)
+            await ledger.append(
+                conn, [ledger_events.login(user.id, ok=True, family_id=family_id)], now
+            )
+            return pair
 
     async def _issue_pair(
         self, conn: AsyncConnection, user_id: str, scope: Scope, family_id: str
@@ -512,12 +520,11 @@ class IdentityService:
                     f"'{user_name}' is a {role.value}, so a token for them can't have"
                     f" the {scope.value} scope.",
                 )
-            await conn.execute(
-                insert(auth_tokens).values(
-                    self._token_row(
-                        user.id, TokenKind.API, token, scope, None, name, self._clock.now(), ttl_s
-                    )
-                )
+            now = self._clock.now()
+            row = self._token_row(user.id, TokenKind.API, token, scope, None, name, now, ttl_s)
+            await conn.execute(insert(auth_tokens).values(row))
+            await ledger.append(
+                conn, [ledger_events.token_created(user.id, row["id"], scope.value)], now
             )
         return token
 

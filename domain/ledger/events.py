@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.banking.book import Book
 from domain.banking.model import Hold, HoldStatus, Transfer
 from domain.ledger import canonical
 
@@ -181,3 +182,13 @@ def webhook_registered(customer_id: str | None, webhook_id: str, url_host: str) 
     return Event(
         "webhook_registered", customer_id, webhook_id, {"webhook_id": webhook_id, "host": url_host}
     )
+
+
+def from_book(book: Book) -> list[Event]:
+    """What one money batch records, grouped: holds placed, transfers, holds resolved."""
+    placed = [hold_placed(h) for h in book.new_holds]
+    moved = [transfer(t) for t in book.transfers]
+    resolved = [
+        hold_resolved(h) for h in book.changed_holds.values() if h.status is not HoldStatus.PENDING
+    ]
+    return [*placed, *moved, *resolved]
