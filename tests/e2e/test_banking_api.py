@@ -251,6 +251,30 @@ async def test_malformed_or_oversized_bodies_and_missing_keys_are_refused(world:
 # -- isolation ------------------------------------------------------------------------
 
 
+async def test_a_customer_cannot_see_or_move_another_customers_holds(world: World) -> None:
+    placed = await world.client.post(
+        "/api/v1/holds",
+        json={
+            "account_id": world.asha_savings,
+            "to_account_id": world.asha_current,
+            "amount": rupees(500),
+        },
+        headers=world.pay("asha", "iso-h"),
+    )
+    hold_id = (await placed.json())["id"]
+    vik = world.auth("vikram")
+    assert (await world.client.get(f"/api/v1/holds/{hold_id}", headers=vik)).status == 404
+    for action in ("post", "void"):
+        resp = await world.client.post(
+            f"/api/v1/holds/{hold_id}/{action}", headers=world.pay("vikram", f"iso-{action}")
+        )
+        assert resp.status == 404, action
+    listed = await world.client.get("/api/v1/holds", headers=vik)
+    assert (await listed.json())["items"] == []
+    mine = await world.client.get(f"/api/v1/holds/{hold_id}", headers=world.auth("asha"))
+    assert (await mine.json())["status"] == "pending"
+
+
 async def test_a_customer_cannot_see_or_use_another_customers_things(world: World) -> None:
     vik = world.auth("vikram")
     for path in (
