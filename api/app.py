@@ -51,6 +51,7 @@ def create_app(container: Container) -> web.Application:
     app.router.add_routes(telegram.routes)
     for module in (web_chat, ws_chat):
         app.router.add_routes(module.routes)
+    app.on_shutdown.append(ws_chat.close_all)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await container.start()

@@ -30,6 +30,7 @@ class Outbox:
     def __init__(self, customer_id: str, size: int = OUTBOX_SIZE) -> None:
         self.customer_id = customer_id
         self.overflowed = False
+        self.going_away = False
         self._queue: asyncio.Queue[Frame | None] = asyncio.Queue(maxsize=size)
 
     def put(self, frame: Frame) -> bool:
@@ -52,6 +53,11 @@ class Outbox:
         return None if self.overflowed else frame
 
     def close(self) -> None:
+        self._wake()
+
+    def go_away(self) -> None:
+        """Ask the connection to close itself: the server is shutting down."""
+        self.going_away = True
         self._wake()
 
     def _wake(self) -> None:
@@ -91,3 +97,9 @@ class Hub:
         """Send replies to every open web chat of a customer; how many took them."""
         frame: Frame = {"type": "push", "replies": [r.to_json() for r in replies]}
         return sum(outbox.put(frame) for outbox in list(self._outboxes.get(customer_id, ())))
+
+    def close_all(self) -> None:
+        """Ask every connection to close (at shutdown, so no handler is left waiting)."""
+        for mine in self._outboxes.values():
+            for outbox in mine:
+                outbox.go_away()

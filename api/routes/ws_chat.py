@@ -26,7 +26,8 @@ customer's session through them; they still need a token.
 Close codes: 4401 no or bad token, 4403 forbidden origin or not a customer,
 4408 no auth frame in time, 4429 rate limited again and again (or too many
 connections), 1003 a frame that is not a JSON object of a known type, 1009 a
-frame over ``MAX_FRAME`` bytes, 1013 a client too slow to read its replies.
+frame over ``MAX_FRAME`` bytes, 1001 the server is shutting down, 1013 a
+client too slow to read its replies.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ MAX_CONVERSATION_ID = 40
 
 
 class Close(IntEnum):
+    GOING_AWAY = 1001
     UNSUPPORTED = 1003
     TRY_AGAIN_LATER = 1013
     UNAUTHENTICATED = 4401
@@ -150,6 +152,11 @@ async def ws_chat(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
+async def close_all(app: web.Application) -> None:
+    """At shutdown: close every web chat with 1001 so no handler keeps the server waiting."""
+    app[WS_HUB].close_all()
+
+
 class _Session:
     """One authenticated web chat connection."""
 
@@ -205,8 +212,12 @@ class _Session:
             if self._ws.closed:
                 return
             await self._ws.send_json(frame)
-        if outbox.overflowed and not self._ws.closed:
+        if self._ws.closed:
+            return
+        if outbox.overflowed:
             await self._ws.close(code=Close.TRY_AGAIN_LATER, message=b"too slow to read replies")
+        elif outbox.going_away:
+            await self._ws.close(code=Close.GOING_AWAY, message=b"server shutting down")
 
     def _send(self, frame: Frame) -> None:
         assert self._outbox is not None
