@@ -26,7 +26,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.context import Customer, Services, Turn
-from bot.flows import add_payee, general, queries, transfer
+from bot.flows import add_payee, general, queries, transfer, verify
 from bot.flows.common import seal
 from bot.llm.advice import Advisor, Answer, TransferProposal
 from bot.replies import Reply
@@ -96,7 +96,7 @@ class Assistant:
                 turn = Turn(customer, conv.id, conv.state, self._services)
                 u, replies = await self._respond(turn, text, payload)
                 conv.state = turn.state
-                stored_text = "••••" if turn.redact else (text[:MAX_TEXT] if text else text)
+                stored_text = "••••" if turn.redact else _storable(text)
                 try:
                     message_id = await self._store.save_turn(
                         conv,
@@ -150,7 +150,7 @@ class Assistant:
             u = Understanding(text="", intent="empty", confidence=0.0, confident=False)
             return u, [Reply("Say something like “what's my balance?” or “help”.")]
         u = self.understand(clean[:MAX_TEXT], turn.now(), turn.customer.timezone)
-        u = _yes_no(u)
+        u = verify.recognise(_yes_no(u))
         turn.events.append(
             {
                 "kind": "turn",
@@ -196,10 +196,8 @@ class Assistant:
         assert self._advisor is not None
         advice = await self._advisor.advise(turn, u.text)
         if isinstance(advice, Answer):
-            turn.events.append({"kind": "advisor", "outcome": "answer"})
             return [Reply(advice.text)]
         if isinstance(advice, TransferProposal):
-            turn.events.append({"kind": "advisor", "outcome": "proposal"})
             task = Task(id=new_id("tsk"), intent=transfer.INTENT)
             turn.begin(task)
             task.slots.update(advice.slots)
@@ -234,6 +232,8 @@ class Assistant:
             return await general.handoff(turn, u.text)
         if intent == "out_of_scope":
             return general.suggestions(u.ranking)
+        if intent == verify.INTENT:
+            return await verify.answer(turn, u.text)
         return general.not_yet(intent)
 
     async def _continue(self, turn: Turn, task: Task, u: Understanding) -> list[Reply] | None:
@@ -380,7 +380,7 @@ _OPEN = {"investment_advice", "financial_health", "out_of_scope"}
 _STARTERS = (
     set(queries.QUERY_INTENTS)
     | _TASKS
-    | {"list_payees", "help", "human_handoff"}
+    | {"list_payees", "help", "human_handoff", verify.INTENT}
     | set(general.COMING)
 )
 
@@ -402,6 +402,11 @@ def _payee_details(u: Understanding) -> bool:
         found = found or bool(pattern.search(rest))
         rest = pattern.sub(" ", rest)
     return found and not any(ch.isdigit() for ch in rest) and len(rest.split()) <= 4
+
+
+def _storable(text: str | None) -> str | None:
+    """The message as saved: cut to MAX_TEXT, without NUL (PostgreSQL text cannot hold it)."""
+    return text[:MAX_TEXT].replace("\x00", "\ufffd") if text else text
 
 
 def _clean(text: str) -> str:
