@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -499,4 +500,103 @@ known_devices = Table(
     Column("user_id", Id, ForeignKey("users.id"), primary_key=True),
     Column("device_hash", String(64), primary_key=True),
     Column("first_seen", Time, nullable=False),
+)
+
+# -- trading and wealth --------------------------------------------------------
+
+trading_orders = Table(
+    "trading_orders",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("customer_id", Id, ForeignKey("users.id"), nullable=False),
+    # The client's order id (the Idempotency-Key); a resend returns the same order.
+    Column("client_order_id", String(255), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("symbol", String(20), nullable=False),
+    Column("side", String(4), nullable=False),
+    Column("order_type", String(10), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("limit_price", BigInteger),
+    Column("trigger_price", BigInteger),
+    Column("status", String(20), nullable=False),
+    Column("filled_quantity", BigInteger, nullable=False, server_default="0"),
+    Column("filled_value", BigInteger, nullable=False, server_default="0"),
+    Column("charges", BigInteger, nullable=False, server_default="0"),
+    Column("hold_id", Id),
+    Column("amo", Boolean, nullable=False, server_default=false()),
+    Column("triggered", Boolean, nullable=False, server_default=false()),
+    Column("valid_until", Time, nullable=False),
+    Column("reason", String(200)),
+    Column("created_at", Time, nullable=False),
+    Column("updated_at", Time, nullable=False),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    CheckConstraint("side IN ('buy', 'sell')", name="side"),
+    CheckConstraint("order_type IN ('market', 'limit', 'stop_loss')", name="order_type"),
+    CheckConstraint(
+        "status IN ('open', 'partially_filled', 'filled', 'cancelled', 'rejected', 'expired')",
+        name="status",
+    ),
+    Index("ix_trading_orders_client", "customer_id", "client_order_id", unique=True),
+    Index("ix_trading_orders_status", "status", "valid_until"),
+)
+
+trading_trades = Table(
+    "trading_trades",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("order_id", Id, ForeignKey("trading_orders.id"), nullable=False, index=True),
+    Column("customer_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("symbol", String(20), nullable=False),
+    Column("side", String(4), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("price", BigInteger, nullable=False),
+    Column("value", BigInteger, nullable=False),
+    # The itemised contract note lines, as JSON; ``charges`` is their total.
+    Column("charges", BigInteger, nullable=False),
+    Column("charge_lines", Text, nullable=False),
+    Column("transfer_id", Id, ForeignKey("transfers.id")),
+    Column("executed_at", Time, nullable=False),
+    Index("ix_trading_trades_customer", "customer_id", "executed_at"),
+)
+
+holdings = Table(
+    "holdings",
+    metadata,
+    Column("customer_id", Id, ForeignKey("users.id"), primary_key=True),
+    Column("symbol", String(20), primary_key=True),
+    Column("quantity", BigInteger, nullable=False),
+    # Cost basis of the shares held (paise, charges excluded); average = cost / quantity.
+    Column("cost", BigInteger, nullable=False),
+    Column("realised_pnl", BigInteger, nullable=False, server_default="0"),
+    Column("updated_at", Time, nullable=False),
+    CheckConstraint("quantity >= 0", name="quantity_non_negative"),
+)
+
+price_alerts = Table(
+    "price_alerts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("customer_id", Id, ForeignKey("users.id"), nullable=False, index=True),
+    Column("symbol", String(20), nullable=False),
+    Column("direction", String(5), nullable=False),
+    Column("price", BigInteger, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("created_at", Time, nullable=False),
+    Column("triggered_at", Time),
+    CheckConstraint("direction IN ('above', 'below')", name="direction"),
+    CheckConstraint("status IN ('active', 'triggered', 'cancelled')", name="status"),
+    Index("ix_price_alerts_active", "status", "symbol"),
+)
+
+wealth_snapshots = Table(
+    "wealth_snapshots",
+    metadata,
+    Column("customer_id", Id, ForeignKey("users.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("net_worth", BigInteger, nullable=False),
+    Column("cash", BigInteger, nullable=False),
+    Column("deposits", BigInteger, nullable=False),
+    Column("investments", BigInteger, nullable=False),
+    Column("created_at", Time, nullable=False),
 )

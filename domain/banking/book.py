@@ -15,16 +15,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from domain.banking import limits as limit_rules
 from domain.banking.commands import (
     ExternalPosting,
     MakeTransfer,
     PlaceHold,
+    PlaceOrderHold,
     PostHold,
+    SettleTrade,
     VoidHold,
 )
 from domain.banking.model import (
+    CHARGES_ACCOUNT_ID,
+    EXCHANGE_ACCOUNT_ID,
     AccountState,
     AccountType,
     Hold,
@@ -237,9 +242,23 @@ class Book:
             if limits is not None and cmd.amount.minor > limits.per_transfer:
                 limit_rules.check(limits, limit_rules.Usage(), cmd.amount.minor)
         self._funds(source, cmd.amount.minor, "This hold")
+        return self._reserve(
+            cmd.customer_id, source, target, payee, cmd.amount, cmd.expires_at, cmd.memo
+        )
+
+    def _reserve(
+        self,
+        customer_id: str,
+        source: AccountState,
+        target: AccountState,
+        payee: Payee | None,
+        amount: Money,
+        expires_at: datetime,
+        memo: str | None,
+    ) -> Hold:
         hold = Hold(
             id=new_id("hld"),
-            customer_id=cmd.customer_id,
+            customer_id=customer_id,
             account_id=source.id,
             credit_account_id=target.id,
             payee_id=payee.id if payee else None,
@@ -268,7 +287,8 @@ class Book:
 
     def _release(self, hold: Hold, status: HoldStatus) -> None:
         account = self.accounts[hold.account_id]
-        account.held -= hold.amount.minor
+        # A trade hold may already have spent part of itself on fills.
+        account.held -= hold.amount.minor - hold.posted_amount
         hold.status = status
         hold.resolved_at = self.now
         self.touched.add(account.id)
@@ -321,3 +341,93 @@ class Book:
         """Release a pending hold whose time has passed."""
         if hold.status is HoldStatus.PENDING:
             self._release(hold, HoldStatus.EXPIRED)
+
+    # -- trading ---------------------------------------------------------------
+
+    def _bank_account(self, account_id: str) -> AccountState:
+        account = self.accounts.get(account_id)
+        if account is None:
+            raise Rejected("trading_unavailable", "Trading is not set up at this bank yet.")
+        return account
+
+    def _trading_account(self, account_id: str, customer_id: str) -> AccountState:
+        account = self._own_account(account_id, customer_id)
+        if account.type is not AccountType.TRADING:
+            raise InvalidInput("not_trading_account", "Trades settle in a trading account.")
+        return account
+
+    def place_order_hold(self, cmd: PlaceOrderHold) -> Hold:
+        source = self._trading_account(cmd.account_id, cmd.customer_id)
+        exchange = self._bank_account(EXCHANGE_ACCOUNT_ID)
+        self._same_currency(cmd.amount, source, exchange)
+        if cmd.amount.minor <= 0:
+            raise InvalidInput("invalid_amount", "A hold must be for more than zero.")
+        if cmd.expires_at <= self.now:
+            raise InvalidInput("invalid_expiry", "'expires_at' must be in the future.")
+        self._funds(source, cmd.amount.minor, "This order")
+        return self._reserve(
+            cmd.customer_id, source, exchange, None, cmd.amount, cmd.expires_at, cmd.memo
+        )
+
+    def settle_trade(self, cmd: SettleTrade) -> dict[str, Any]:
+        """Post one fill: value to or from the exchange, charges to the bank; all or nothing."""
+        account = self._trading_account(cmd.account_id, cmd.customer_id)
+        exchange = self._bank_account(EXCHANGE_ACCOUNT_ID)
+        charges = self._bank_account(CHARGES_ACCOUNT_ID)
+        self._same_currency(cmd.value, account)
+        self._same_currency(cmd.charges, account)
+        if cmd.value.minor <= 0 or cmd.charges.minor < 0:
+            raise InvalidInput("invalid_amount", "A fill needs a positive value.")
+        if cmd.side not in ("buy", "sell"):
+            raise InvalidInput("invalid_side", "'side' must be 'buy' or 'sell'.")
+        hold: Hold | None = None
+        if cmd.side == "buy":
+            cost = cmd.value.minor + cmd.charges.minor
+            if cmd.hold_id is not None:
+                hold = self._pending_hold(cmd.hold_id, cmd.customer_id)
+                if hold.account_id != account.id or hold.credit_account_id != exchange.id:
+                    raise NotFound("hold_not_found", "No such hold.")
+                if cost > hold.amount.minor - hold.posted_amount:
+                    raise Rejected(
+                        "amount_above_hold",
+                        f"This fill needs {format_minor(cost)}; the order holds less.",
+                    )
+            else:
+                self._funds(account, cost, "This trade")
+            legs = [(account, exchange, cmd.value), (account, charges, cmd.charges)]
+        else:
+            if cmd.hold_id is not None:
+                raise InvalidInput("invalid_hold", "A sell spends no hold.")
+            self._funds(account, cmd.charges.minor - cmd.value.minor, "This trade")
+            legs = [(exchange, account, cmd.value), (account, charges, cmd.charges)]
+        if hold is not None:
+            # Spend the fill's share of the hold; the rest stays reserved.
+            account.held -= cost
+            hold.posted_amount += cost
+            self.changed_holds[hold.id] = hold
+            self.touched.add(account.id)
+        transfers = [
+            self._post(
+                kind=TransferKind.TRADE,
+                customer_id=cmd.customer_id,
+                debit=debit,
+                credit=credit,
+                amount=amount,
+                created_by=cmd.principal_id,
+                memo=cmd.memo if credit is not charges else f"Charges: {cmd.memo or 'trade'}",
+                category="investments" if credit is not charges else "charges",
+                counterparty="NSE" if exchange in (debit, credit) else None,
+                hold_id=hold.id if hold else None,
+            )
+            for debit, credit, amount in legs
+            if amount.minor > 0
+        ]
+        if hold is not None:
+            hold.transfer_id = transfers[0].id
+            if cmd.final:
+                self._release(hold, HoldStatus.POSTED)
+        return {
+            "id": transfers[0].id,
+            "transfers": [t.to_json() for t in transfers],
+            "hold": hold.to_json() if hold else None,
+        }

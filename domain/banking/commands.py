@@ -103,3 +103,35 @@ class VoidHold(Command):
     operation: ClassVar[str] = "void_hold"
     customer_id: str | None
     hold_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaceOrderHold(Command):
+    """Reserve trading cash for a buy order, towards the exchange account."""
+
+    operation: ClassVar[str] = "place_order_hold"
+    customer_id: str
+    account_id: str
+    amount: Money
+    expires_at: datetime
+    memo: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SettleTrade(Command):
+    """Book one fill atomically: its value with the exchange and its charges.
+
+    A buy spends ``value + charges`` from its order's hold (the rest stays held
+    for later fills unless ``final``); a sell credits the value and then debits
+    the charges.
+    """
+
+    operation: ClassVar[str] = "settle_trade"
+    customer_id: str
+    account_id: str
+    side: str  # "buy" | "sell"
+    value: Money
+    charges: Money
+    hold_id: str | None = None
+    final: bool = False
+    memo: str | None = None

@@ -43,10 +43,19 @@ from domain.banking.commands import (
     ExternalPosting,
     MakeTransfer,
     PlaceHold,
+    PlaceOrderHold,
     PostHold,
+    SettleTrade,
     VoidHold,
 )
-from domain.banking.model import Hold, HoldStatus, Limits, settlement_account_id
+from domain.banking.model import (
+    CHARGES_ACCOUNT_ID,
+    EXCHANGE_ACCOUNT_ID,
+    Hold,
+    HoldStatus,
+    Limits,
+    settlement_account_id,
+)
 from domain.clock import Clock
 from domain.db import Database, is_transient
 from domain.errors import Conflict, DomainError, ErrorKind, error_from_json
@@ -269,6 +278,10 @@ class MoneyEngine:
                 currencies.add(cmd.amount.currency)
             elif isinstance(cmd, PostHold | VoidHold):
                 hold_ids.add(cmd.hold_id)
+            elif isinstance(cmd, PlaceOrderHold | SettleTrade):
+                account_ids.update((cmd.account_id, EXCHANGE_ACCOUNT_ID, CHARGES_ACCOUNT_ID))
+                if isinstance(cmd, SettleTrade) and cmd.hold_id:
+                    hold_ids.add(cmd.hold_id)
 
         holds = await _load_holds(conn, hold_ids)
         for h in holds.values():
@@ -370,6 +383,10 @@ def _apply_one(book: Book, cmd: Command) -> dict[str, Any]:
         return book.post_hold(cmd).to_json()
     if isinstance(cmd, VoidHold):
         return book.void_hold(cmd).to_json()
+    if isinstance(cmd, PlaceOrderHold):
+        return book.place_order_hold(cmd).to_json()
+    if isinstance(cmd, SettleTrade):
+        return book.settle_trade(cmd)
     raise TypeError(f"unknown command {cmd!r}")
 
 

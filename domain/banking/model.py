@@ -27,6 +27,7 @@ class TransferKind(StrEnum):
     PAYEE = "payee"  # to a saved payee, through settlement
     EXTERNAL_CREDIT = "external_credit"  # bank feed: salary, refunds
     EXTERNAL_DEBIT = "external_debit"  # bank feed: card spends, bills
+    TRADE = "trade"  # a fill's value or charges, with the exchange's or the bank's account
 
 
 class HoldStatus(StrEnum):
@@ -38,6 +39,12 @@ class HoldStatus(StrEnum):
 
 def settlement_account_id(currency: str) -> str:
     return f"acc_settlement_{currency.lower()}"
+
+
+# The bank's side of trades: money paid to and received from the exchange
+# (through the clearing member), and the statutory charges collected on fills.
+EXCHANGE_ACCOUNT_ID = "acc_exchange_inr"
+CHARGES_ACCOUNT_ID = "acc_charges_inr"
 
 
 def iso(when: datetime | None) -> str | None:

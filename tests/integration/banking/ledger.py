@@ -107,7 +107,7 @@ async def check_ledger(db: Database) -> Ledger:
         pending = dict(
             (
                 await conn.execute(
-                    select(h.c.account_id, func.sum(h.c.amount))
+                    select(h.c.account_id, func.sum(h.c.amount - h.c.posted_amount))
                     .where(h.c.status == "pending")
                     .group_by(h.c.account_id)
                 )
