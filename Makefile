@@ -34,7 +34,7 @@ run: install
 	$(BIN)/swayam demo
 	$(BIN)/swayam serve
 
-test: install
+test: install browser-deps
 	$(BIN)/pytest -q
 
 lint: install
@@ -55,15 +55,18 @@ bench: install
 		$(BIN)/python "$$script"; \
 	done
 
-# For the browser tests of the web chat; not part of `make test` yet.
+# Debian's Chromium for the web chat's browser tests (never `playwright install`).
+# Installs only when /usr/bin/chromium is missing; without root it warns, and
+# the browser tests skip with the reason.
 browser-deps:
-	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then \
-		echo "chromium is installed"; \
+	@if [ -x /usr/bin/chromium ]; then \
+		:; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		apt-get update && apt-get install -y --no-install-recommends chromium; \
+		echo "installing chromium for the browser tests"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
 	else \
-		echo "chromium is missing; run 'sudo make browser-deps' or install it yourself" >&2; \
-		exit 1; \
+		echo "warning: /usr/bin/chromium is missing, so the browser tests will be skipped;" \
+			"run 'sudo make browser-deps'" >&2; \
 	fi
 
 clean:
