@@ -19,6 +19,7 @@ from aiohttp import web
 from sqlalchemy import insert
 
 from api.app import create_app
+from api.keys import WS_HUB
 from bot.bootstrap import Container, build
 from bot.settings import Settings
 from domain.clock import ManualClock
@@ -51,6 +52,7 @@ class Server:
     url: str
     container: Container
     ids: dict[str, Any]
+    app: web.Application
 
 
 @pytest.fixture
@@ -68,7 +70,8 @@ async def server(
         password_memory_kib=64,
     )
     container = build(settings, clock=clock, nlu=nlu)
-    runner = web.AppRunner(create_app(container), handle_signals=False)
+    app = create_app(container)
+    runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     try:
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -86,7 +89,7 @@ async def server(
                     created_at=clock.now(),
                 )
             )
-        yield Server(f"http://127.0.0.1:{port}", container, ids)
+        yield Server(f"http://127.0.0.1:{port}", container, ids, app)
     finally:
         await runner.cleanup()
 
@@ -184,4 +187,26 @@ async def test_the_chat_fits_a_phone_screen(browser: Any, server: Server) -> Non
     assert composer["y"] + composer["height"] <= PHONE["height"]
     assert composer["x"] + composer["width"] <= PHONE["width"]
     await expect(page.get_by_label("Message")).to_be_focused()
+    assert problems == []
+
+
+async def test_a_dropped_connection_reconnects_and_the_conversation_carries_on(
+    browser: Any, server: Server
+) -> None:
+    from playwright.async_api import expect
+
+    page, problems = await open_phone(browser, server)
+    log = page.get_by_role("log")
+    await say(page, "send 500 to Ravi")
+    await expect(log.get_by_text("Send ₹500.00 to Ravi Kumar")).to_be_visible()
+
+    server.app[WS_HUB].close_all()  # every socket dropped, as by a restart
+    await expect(page.locator("body")).to_have_attribute("data-connections", "2")
+    await expect(page.get_by_role("button", name="Send")).to_be_enabled()
+
+    await log.get_by_role("button", name="Yes").click()
+    await expect(log.get_by_text("Sent ₹500.00 to Ravi Kumar")).to_be_visible()
+    await expect(log.get_by_text("Send ₹500.00 to Ravi Kumar")).to_be_visible()  # still on screen
+    convs = await server.container.conversations.list(server.ids["asha"])
+    assert [c["channel"] for c in convs] == ["web"]
     assert problems == []

@@ -215,6 +215,8 @@
     switch (frame.type) {
       case "ready":
         attempts = 0;
+        // Counted so tests (and curious people) can see a reconnect happened.
+        document.body.dataset.connections = String(Number(document.body.dataset.connections || 0) + 1);
         setReady(true);
         setStatus("Online");
         clearInterval(pingTimer);
