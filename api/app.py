@@ -8,7 +8,8 @@ from aiohttp import web
 
 from api.auth import Limiters, auth_middleware
 from api.errors import error_middleware
-from api.keys import CONTAINER, METRICS, RATE_LIMITER, WS_HUB
+from api.event_streams import Streams
+from api.keys import CONTAINER, EVENT_STREAMS, METRICS, RATE_LIMITER, WS_HUB
 from api.metrics import Metrics
 from api.ratelimit import RateLimiter
 from api.routes import (
@@ -18,15 +19,19 @@ from api.routes import (
     docs,
     health,
     holds,
+    notifications,
     operator,
     payees,
     telegram,
     transfers,
     web_chat,
+    webhooks,
     ws_chat,
+    ws_events,
 )
 from api.ws_hub import Hub
 from bot.bootstrap import Container
+from bot.push import WebChatPusher
 
 
 def create_app(container: Container) -> web.Application:
@@ -40,7 +45,10 @@ def create_app(container: Container) -> web.Application:
     )
     app[CONTAINER] = container
     app[METRICS] = metrics
-    app[WS_HUB] = Hub()
+    app[WS_HUB] = hub = Hub()
+    app[EVENT_STREAMS] = streams = Streams()
+    container.events.pushers.register("web", WebChatPusher(hub))
+    container.events.stream_listeners.append(streams)
     app[RATE_LIMITER] = Limiters(
         token=RateLimiter(settings.rate_limit_token_per_min),
         ip=RateLimiter(settings.rate_limit_ip_per_min),
@@ -49,6 +57,8 @@ def create_app(container: Container) -> web.Application:
     for module in (health, docs, auth, accounts, payees, transfers, holds, operator, chat):
         app.router.add_routes(module.routes)
     app.router.add_routes(telegram.routes)
+    for module in (notifications, webhooks, ws_events):
+        app.router.add_routes(module.routes)
     for module in (web_chat, ws_chat):
         app.router.add_routes(module.routes)
     app.on_shutdown.append(ws_chat.close_all)

@@ -17,6 +17,8 @@ PUBLIC = frozenset(
         "/api/v1/openapi.json",
     }
 )
+# Inbound webhooks are authenticated by their signature, not a token.
+PUBLIC_PREFIXES = ("/api/v1/webhooks/inbound/",)
 
 
 class Limiters:
@@ -47,7 +49,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     path = request.path
     if path.startswith("/api/"):
         limiters.ip.hit(client_ip(request))
-    if path.startswith("/api/v1/") and path not in PUBLIC:
+    if path.startswith("/api/v1/") and path not in PUBLIC and not path.startswith(PUBLIC_PREFIXES):
         container = request.app[CONTAINER]
         principal = await container.identity.authenticate(bearer_token(request))
         limiters.token.hit(principal.token_id)

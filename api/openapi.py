@@ -572,8 +572,92 @@ def _paths() -> dict[str, Any]:
                 tag="telegram",
             )
         },
+        **_event_paths(),
         "/api/v1/openapi.json": {
             "get": _op("This document", _ok({"type": "object"}), public=True, tag="meta")
+        },
+    }
+
+
+def _event_paths() -> dict[str, Any]:
+    obj: dict[str, Any] = {"type": "object"}
+    items = {"type": "object", "properties": {"items": {"type": "array", "items": obj}}}
+    wid = [_path_param("webhook_id")]
+    return {
+        "/api/v1/notifications": {
+            "get": _op(
+                "List notifications, newest first, with the unread count",
+                _ok(items),
+                params=[
+                    _query("unread", {"type": "boolean"}, "Only unread ones."),
+                    _query("limit", {"type": "integer", "maximum": 200}, "At most this many."),
+                ],
+                tag="notifications",
+            )
+        },
+        "/api/v1/notifications/{notification_id}/read": {
+            "post": _op(
+                "Mark a notification read",
+                _ok(obj),
+                params=[_path_param("notification_id")],
+                tag="notifications",
+            )
+        },
+        "/api/v1/notifications/read-all": {
+            "post": _op("Mark every notification read", _ok(obj), tag="notifications")
+        },
+        "/api/v1/notifications/preferences": {
+            "get": _op("Notification preferences", _ok(obj), tag="notifications"),
+            "put": _op(
+                "Change preferences: categories on/silent/off, channels, quiet hours, "
+                "muted_until, min_amount",
+                _ok(obj),
+                body=obj,
+                tag="notifications",
+            ),
+        },
+        "/api/v1/webhooks": {
+            "get": _op("List webhook endpoints", _ok(items), tag="webhooks"),
+            "post": _op(
+                "Register an endpoint; its whsec_ secret is shown only in this answer",
+                _ok(obj, "201"),
+                body={
+                    "type": "object",
+                    "required": ["url"],
+                    "properties": {
+                        "url": {"type": "string"},
+                        "event_types": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+                tag="webhooks",
+            ),
+        },
+        "/api/v1/webhooks/{webhook_id}": {
+            "delete": _op("Delete an endpoint", _ok(None, "204"), params=wid, tag="webhooks")
+        },
+        "/api/v1/webhooks/{webhook_id}/test": {
+            "post": _op("Send a webhook.test event", _ok(obj, "202"), params=wid, tag="webhooks")
+        },
+        "/api/v1/webhooks/{webhook_id}/deliveries": {
+            "get": _op("The delivery log", _ok(items), params=wid, tag="webhooks")
+        },
+        "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver": {
+            "post": _op(
+                "Send a delivery again",
+                _ok(obj, "202"),
+                params=[*wid, _path_param("delivery_id")],
+                tag="webhooks",
+            )
+        },
+        "/api/v1/webhooks/inbound/{source}": {
+            "post": _op(
+                "Receive a Standard Webhooks-signed message (credit or named event) from a source",
+                {**_ok(obj, "201"), **_ok(obj, "200", "A replay: the first outcome")},
+                body=obj,
+                params=[_path_param("source")],
+                public=True,
+                tag="webhooks",
+            )
         },
     }
 

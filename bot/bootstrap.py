@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.assistant import Assistant
 from bot.context import Services
+from bot.events import EventSystem, build_events
 from bot.settings import Settings
 from bot.store import ConversationStore
 from domain.banking.book import Book
@@ -55,6 +56,7 @@ class Container:
     support: SupportService
     conversations: ConversationStore
     telegram_links: TelegramLinks
+    events: EventSystem
     ledger: LedgerService
     nlu: NLU | None = None
     # Channels and helpers that settings switch on; set by ``start``.
@@ -89,6 +91,7 @@ class Container:
             self.advisor = ClaudeAdvisor.from_settings(self.settings)
         self._assistant = Assistant(self.nlu, services, self.conversations, advisor=self.advisor)
         self.engine.start()
+        await self.events.start()
         self._tasks.append(asyncio.create_task(self._sweep_holds(), name="hold-sweeper"))
         self._tasks.append(
             asyncio.create_task(self.ledger.run_checkpoints(), name="ledger-checkpoints")
@@ -113,8 +116,10 @@ class Container:
             await channel.stop()
             return
         self.telegram = channel
+        self.events.pushers.register("telegram", channel)
 
     async def close(self) -> None:
+        self.events.pushers.unregister("telegram")
         if self.telegram is not None:
             await self.telegram.stop()
             self.telegram = None
@@ -127,6 +132,7 @@ class Container:
                 await task
         self._tasks.clear()
         await self.engine.stop()
+        await self.events.close()
         await self.db.dispose()
 
     async def _sweep_holds(self) -> None:
@@ -178,6 +184,7 @@ def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = N
         await ledger_store.append(conn, ledger_events.from_book(book), book.now)
 
     engine.batch_hooks.append(record_batch)
+    events = build_events(settings, clock, db, engine)
     return Container(
         settings=settings,
         clock=clock,
@@ -189,6 +196,7 @@ def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = N
         support=SupportService(db, clock),
         conversations=ConversationStore(db, clock),
         telegram_links=TelegramLinks(db, clock),
+        events=events,
         ledger=ledger,
         nlu=nlu,
     )

@@ -87,6 +87,22 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(o.strip().rstrip("/").lower() for o in value.split(",") if o.strip())
         return value
+    # Events: Redis pub/sub fans events out across server processes when set.
+    redis_url: str = ""
+    events_poll_s: float = Field(0.02, gt=0, le=5)
+    notification_window_s: float = Field(5.0, ge=0)
+    large_debit: int = Field(50_000_00, gt=0)
+    ws_heartbeat_s: float = Field(20.0, gt=0)
+    # Webhooks: loopback targets only for tests and local integrations.
+    webhook_allow_loopback: bool = False
+    webhook_timeout_s: float = Field(10.0, gt=0, le=60)
+    # 1.0 is the Standard Webhooks schedule; tests compress it (e.g. 0.001).
+    webhook_retry_scale: float = Field(1.0, gt=0)
+    # Inbound sources and their secrets: "bankfeed=whsec_...,crm=whsec_..."; repeat a
+    # source to accept two secrets while rotating.
+    inbound_webhook_secrets: SecretStr | None = None
+    inbound_tolerance_s: int = Field(300, gt=0)
+
 
     @field_validator("timezone")
     @classmethod
@@ -127,3 +143,15 @@ class Settings(BaseSettings):
         from sqlalchemy.engine import make_url
 
         return make_url(self.database_url).render_as_string(hide_password=True)
+    def inbound_secrets(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        raw = (
+            self.inbound_webhook_secrets.get_secret_value() if self.inbound_webhook_secrets else ""
+        )
+        for pair in filter(None, (p.strip() for p in raw.split(","))):
+            source, _, secret = pair.partition("=")
+            if not source or not secret:
+                raise ValueError("SWAYAM_INBOUND_WEBHOOK_SECRETS must be source=secret pairs")
+            out.setdefault(source.strip(), []).append(secret.strip())
+        return out
+

@@ -39,6 +39,9 @@ from domain.banking.views import AccountView, HistoryFilter, HistoryItem, Histor
 from domain.clock import Clock
 from domain.db import Database
 from domain.errors import Conflict, InvalidInput, NotFound
+from domain.events import model as ev
+from domain.events import outbox
+from domain.events.model import Event
 from domain.ids import new_id
 from domain.ledger import events as ledger_events
 from domain.ledger import store as ledger
@@ -376,6 +379,8 @@ class BankingService:
                         customer_id=customer_id, currency=current.currency, updated_at=now, **values
                     )
                 )
+            changed = {"limits": values, "currency": current.currency}
+            await outbox.append(conn, [Event(ev.LIMIT_CHANGED, customer_id, changed, now)])
             await ledger.append(
                 conn, [ledger_events.limits_changed(customer_id, current.currency, values)], now
             )

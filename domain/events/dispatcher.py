@@ -108,13 +108,15 @@ class Dispatcher:
         self._db = db
         self._clock = clock
         self.consumers: list[Consumer] = list(consumers)
-        self._publish = publish
+        self.publish = publish
         self._lease = lease or lease_for(db)
         self._batch = batch_size
         self._poll = poll_s
         # Housekeeping only the leader does each round (grouping flushes, webhook sends).
         self.on_leader = list(on_leader)
         self._wake = asyncio.Event()
+        # One round at a time in this process, whoever asks (the loop, tests, the bench).
+        self._round = asyncio.Lock()
         self.dispatched = 0
         self.leader = False
 
@@ -124,15 +126,19 @@ class Dispatcher:
 
     async def run_once(self) -> int:
         """Dispatch one batch; returns how many events it carried."""
+        async with self._round:
+            return await self._round_once()
+
+    async def _round_once(self) -> int:
         async with self._db.reading() as conn:
             events = await outbox.pending(conn, self._batch)
         if not events:
             return 0
         for consumer in self.consumers:
             await consumer.handle(events)
-        if self._publish is not None:
+        if self.publish is not None:
             try:
-                await self._publish(events)
+                await self.publish(events)
             except Exception:  # live listeners are best effort; resume covers them
                 log.exception("publishing events failed")
         async with self._db.writing() as conn:

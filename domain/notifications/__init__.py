@@ -1,0 +1,1 @@
+"""Smart notifications: events become grouped, prioritised messages in the customer's chat."""

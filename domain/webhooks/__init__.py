@@ -1,0 +1,1 @@
+"""Webhooks: signed deliveries out (Standard Webhooks) and verified messages in."""

@@ -1,0 +1,371 @@
+"""Outgoing webhooks: endpoints, a delivery per (endpoint, event), retries, a log.
+
+As a consumer it turns events into pending deliveries (once per endpoint and
+event, enforced by a unique index); a sender port does the HTTP. The retry
+schedule is the Standard Webhooks one (immediately, 5 s, 5 min, 30 min, 2 h,
+5 h, 10 h, 10 h), scaled by ``retry_scale`` so tests can compress it, with
+±20% jitter; a ``Retry-After`` is honoured, a 410 retires the endpoint, only
+2xx is success, and after the last attempt a delivery is ``dead``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain import schema
+from domain.clock import Clock
+from domain.db import Database
+from domain.errors import InvalidInput, NotFound
+from domain.events import model as ev
+from domain.events.consumers import claim
+from domain.events.model import Event
+from domain.ids import new_id
+from domain.webhooks import signing, targets
+
+log = logging.getLogger(__name__)
+
+SCHEDULE_S = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
+MAX_ENDPOINTS = 20
+
+_e = schema.webhook_endpoints
+_d = schema.webhook_deliveries
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What one HTTP attempt got back."""
+
+    status: int | None
+    error: str | None = None
+    retry_after_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    delivery_id: str
+    url: str
+    secret: str
+    msg_id: str
+    body: bytes
+    attempts: int
+
+
+class Sender(Protocol):
+    async def send(self, url: str, headers: dict[str, str], body: bytes) -> Attempt: ...
+
+
+def _endpoint_json(r: Any) -> dict[str, Any]:
+    types = json.loads(r.event_types) if r.event_types else None
+    return {"id": r.id, "url": r.url, "event_types": types, "created_at": r.created_at.isoformat()}
+
+
+def _delivery_json(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "endpoint_id": r.endpoint_id,
+        "event_id": r.event_id,
+        "event_type": r.event_type,
+        "status": r.status,
+        "attempts": r.attempts,
+        "next_attempt_at": r.next_attempt_at.isoformat() if r.next_attempt_at else None,
+        "last_status": r.last_status,
+        "last_error": r.last_error,
+        "created_at": r.created_at.isoformat(),
+        "updated_at": r.updated_at.isoformat(),
+    }
+
+
+class WebhookService:
+    name = "webhooks"
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        sender: Sender | None = None,
+        *,
+        allow_loopback: bool = False,
+        retry_scale: float = 1.0,
+        concurrency: int = 256,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self.sender = sender
+        self.allow_loopback = allow_loopback
+        self._scale = retry_scale
+        self._concurrency = concurrency
+        self._rng = rng or random.Random()
+        self.sent = 0
+
+    # -- endpoints ---------------------------------------------------------------
+
+    def validate_url(self, url: object) -> str:
+        if not isinstance(url, str):
+            raise InvalidInput("invalid_url", "'url' must be an http(s) URL.")
+        _, host, _ = targets.parse(url)
+        address = targets.literal_address(host)
+        if address is not None:
+            targets.check_address(address, allow_loopback=self.allow_loopback)
+        elif host.lower() in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+            targets.check_address("127.0.0.1", allow_loopback=self.allow_loopback)
+        return url
+
+    async def create(
+        self, customer_id: str, url: object, event_types: object = None
+    ) -> dict[str, Any]:
+        url = self.validate_url(url)
+        types: list[str] | None = None
+        if event_types is not None:
+            if not isinstance(event_types, list) or not all(
+                isinstance(t, str) for t in event_types
+            ):
+                raise InvalidInput("invalid_event_types", "'event_types' must be a list of names.")
+            bad = [t for t in event_types if not ev.valid_pattern(t)]
+            if bad:
+                raise InvalidInput("unknown_event_type", f"Unknown event type '{bad[0]}'.")
+            types = sorted(set(event_types)) or None
+        secret = signing.new_secret()
+        now = self._clock.now()
+        endpoint_id = new_id("whe")
+        async with self._db.writing() as conn:
+            count = len(
+                (
+                    await conn.execute(
+                        select(_e.c.id).where(
+                            _e.c.customer_id == customer_id, _e.c.deleted_at.is_(None)
+                        )
+                    )
+                ).all()
+            )
+            if count >= MAX_ENDPOINTS:
+                raise InvalidInput("too_many_endpoints", f"At most {MAX_ENDPOINTS} webhooks.")
+            await conn.execute(
+                insert(_e).values(
+                    id=endpoint_id,
+                    customer_id=customer_id,
+                    url=url,
+                    event_types=json.dumps(types) if types else None,
+                    secret=secret,
+                    created_at=now,
+                )
+            )
+        return {
+            "id": endpoint_id,
+            "url": url,
+            "event_types": types,
+            "created_at": now.isoformat(),
+            "secret": secret,
+        }
+
+    async def endpoints(self, customer_id: str) -> list[dict[str, Any]]:
+        async with self._db.reading() as conn:
+            rows = await conn.execute(
+                select(_e)
+                .where(_e.c.customer_id == customer_id, _e.c.deleted_at.is_(None))
+                .order_by(_e.c.created_at, _e.c.id)
+            )
+            return [_endpoint_json(r) for r in rows]
+
+    async def _endpoint(self, conn: AsyncConnection, customer_id: str, endpoint_id: str) -> Any:
+        row = (
+            await conn.execute(
+                select(_e).where(
+                    _e.c.id == endpoint_id,
+                    _e.c.customer_id == customer_id,
+                    _e.c.deleted_at.is_(None),
+                )
+            )
+        ).first()
+        if row is None:
+            raise NotFound("webhook_not_found", "No such webhook.")
+        return row
+
+    async def delete(self, customer_id: str, endpoint_id: str) -> None:
+        async with self._db.writing() as conn:
+            await self._endpoint(conn, customer_id, endpoint_id)
+            await conn.execute(
+                update(_e).where(_e.c.id == endpoint_id).values(deleted_at=self._clock.now())
+            )
+
+    async def test(self, customer_id: str, endpoint_id: str) -> dict[str, Any]:
+        """Queue a ``webhook.test`` delivery to one endpoint."""
+        now = self._clock.now()
+        event = Event(ev.WEBHOOK_TEST, customer_id, {"message": "Hello from Swayam"}, now)
+        async with self._db.writing() as conn:
+            endpoint = await self._endpoint(conn, customer_id, endpoint_id)
+            row = await self._queue(conn, endpoint.id, event, now)
+        return row
+
+    async def deliveries(
+        self, customer_id: str, endpoint_id: str, limit: int = 50
+    ) -> list[dict[str, Any]]:
+        async with self._db.reading() as conn:
+            await self._endpoint(conn, customer_id, endpoint_id)
+            rows = await conn.execute(
+                select(_d)
+                .where(_d.c.endpoint_id == endpoint_id)
+                .order_by(_d.c.created_at.desc(), _d.c.id.desc())
+                .limit(limit)
+            )
+            return [_delivery_json(r) for r in rows]
+
+    async def redeliver(
+        self, customer_id: str, endpoint_id: str, delivery_id: str
+    ) -> dict[str, Any]:
+        now = self._clock.now()
+        async with self._db.writing() as conn:
+            await self._endpoint(conn, customer_id, endpoint_id)
+            found = await conn.execute(
+                update(_d)
+                .where(_d.c.id == delivery_id, _d.c.endpoint_id == endpoint_id)
+                .values(status="pending", attempts=0, next_attempt_at=now, updated_at=now)
+            )
+            if found.rowcount == 0:
+                raise NotFound("delivery_not_found", "No such delivery.")
+            row = (await conn.execute(select(_d).where(_d.c.id == delivery_id))).one()
+        return _delivery_json(row)
+
+    # -- consuming events -------------------------------------------------------------
+
+    async def handle(self, events: Sequence[Event]) -> None:
+        now = self._clock.now()
+        async with self._db.writing() as conn:
+            fresh = [e for e in await claim(conn, self.name, events, now) if e.customer_id]
+            customers = {e.customer_id for e in fresh}
+            if not customers:
+                return
+            rows = (
+                await conn.execute(
+                    select(_e.c.id, _e.c.customer_id, _e.c.event_types).where(
+                        _e.c.customer_id.in_(customers), _e.c.deleted_at.is_(None)
+                    )
+                )
+            ).all()
+            by_customer: dict[str, list[tuple[str, frozenset[str] | None]]] = {}
+            for r in rows:
+                types = frozenset(json.loads(r.event_types)) if r.event_types else None
+                by_customer.setdefault(r.customer_id, []).append((r.id, types))
+            values = []
+            for e in fresh:
+                for endpoint_id, types in by_customer.get(e.customer_id or "", ()):
+                    if ev.matches(e.type, types):
+                        values.append(self._delivery_values(endpoint_id, e, now))
+            if values:
+                await conn.execute(insert(_d), values)
+
+    def _delivery_values(self, endpoint_id: str, e: Event, now: datetime) -> dict[str, Any]:
+        payload = {"type": e.type, "timestamp": e.occurred_at.isoformat(), "data": e.to_json()}
+        return {
+            "id": new_id("whd"),
+            "endpoint_id": endpoint_id,
+            "event_id": e.id,
+            "event_type": e.type,
+            "payload": json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    async def _queue(
+        self, conn: AsyncConnection, endpoint_id: str, e: Event, now: datetime
+    ) -> dict[str, Any]:
+        values = self._delivery_values(endpoint_id, e, now)
+        await conn.execute(insert(_d).values(**values))
+        row = (
+            await conn.execute(
+                select(_d).where(_d.c.endpoint_id == endpoint_id, _d.c.event_id == e.id)
+            )
+        ).one()
+        return _delivery_json(row)
+
+    # -- sending --------------------------------------------------------------------
+
+    async def deliver_due(self, limit: int = 1000) -> int:
+        """Send every delivery that is due; returns how many attempts were made."""
+        if self.sender is None:
+            return 0
+        now = self._clock.now()
+        async with self._db.reading() as conn:
+            rows = (
+                await conn.execute(
+                    select(
+                        _d.c.id, _d.c.event_id, _d.c.payload, _d.c.attempts, _e.c.url, _e.c.secret
+                    )
+                    .join(_e, _e.c.id == _d.c.endpoint_id)
+                    .where(_d.c.status == "pending", _d.c.next_attempt_at <= now)
+                    .order_by(_d.c.next_attempt_at, _d.c.id)
+                    .limit(limit)
+                )
+            ).all()
+        if not rows:
+            return 0
+        gate = asyncio.Semaphore(self._concurrency)
+        sender = self.sender
+
+        async def one(r: Any) -> tuple[Any, Attempt]:
+            body = r.payload.encode()
+            # The receiver checks this against its own clock, so it is wall time.
+            stamp = int(time.time())
+            # The event id is the message id: receivers deduplicate retries by it.
+            head = signing.headers([r.secret], r.event_id, stamp, body)
+            async with gate:
+                try:
+                    self.validate_url(r.url)
+                    return r, await sender.send(r.url, head, body)
+                except InvalidInput as exc:
+                    return r, Attempt(None, exc.message)
+                except Exception as exc:  # the sender reports; never lose the record
+                    return r, Attempt(None, f"{type(exc).__name__}: {exc}"[:500])
+
+        results = await asyncio.gather(*(one(r) for r in rows))
+        await self._record(results)
+        self.sent += sum(1 for _, a in results if a.status is not None and 200 <= a.status < 300)
+        return len(results)
+
+    async def _record(self, results: list[tuple[Any, Attempt]]) -> None:
+        now = self._clock.now()
+        gone: set[str] = set()
+        async with self._db.writing() as conn:
+            for r, attempt in results:
+                tries = r.attempts + 1
+                ok = attempt.status is not None and 200 <= attempt.status < 300
+                values: dict[str, Any] = {
+                    "attempts": tries,
+                    "last_status": attempt.status,
+                    "last_error": attempt.error,
+                    "updated_at": now,
+                }
+                if ok:
+                    values.update(status="succeeded", next_attempt_at=None)
+                elif attempt.status == 410:
+                    values.update(status="dead", next_attempt_at=None)
+                    gone.add(r.id)
+                elif tries >= len(SCHEDULE_S):
+                    values.update(status="dead", next_attempt_at=None)
+                else:
+                    values.update(next_attempt_at=now + self._backoff(tries, attempt))
+                await conn.execute(update(_d).where(_d.c.id == r.id).values(**values))
+            if gone:
+                endpoints = select(_d.c.endpoint_id).where(_d.c.id.in_(gone)).scalar_subquery()
+                await conn.execute(update(_e).where(_e.c.id.in_(endpoints)).values(deleted_at=now))
+
+    def _backoff(self, tries: int, attempt: Attempt) -> timedelta:
+        base = SCHEDULE_S[min(tries, len(SCHEDULE_S) - 1)] * self._scale
+        delay = base * self._rng.uniform(0.8, 1.2)
+        if attempt.retry_after_s is not None:
+            delay = max(delay, min(attempt.retry_after_s * self._scale, 36000 * self._scale))
+        return timedelta(seconds=delay)

@@ -1,0 +1,63 @@
+"""Standard Webhooks signatures: ``v1,`` + base64 HMAC-SHA256 of ``id.timestamp.body``.
+
+Secrets are ``whsec_`` + base64 of the key bytes. During a rotation several
+signatures are sent, space-separated, and any one valid signature passes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets as _random
+from collections.abc import Mapping, Sequence
+
+from domain.errors import Unauthenticated
+
+PREFIX = "whsec_"
+
+
+def new_secret() -> str:
+    return PREFIX + base64.b64encode(_random.token_bytes(24)).decode()
+
+
+def _key(secret: str) -> bytes:
+    raw = secret[len(PREFIX) :] if secret.startswith(PREFIX) else secret
+    return base64.b64decode(raw)
+
+
+def signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    mac = hmac.new(_key(secret), f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256)
+    return "v1," + base64.b64encode(mac.digest()).decode()
+
+
+def headers(secrets: Sequence[str], msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": " ".join(signature(s, msg_id, timestamp, body) for s in secrets),
+        "content-type": "application/json",
+    }
+
+
+def verify(
+    secrets: Sequence[str],
+    given: Mapping[str, str],
+    body: bytes,
+    now: int,
+    tolerance_s: int = 300,
+) -> tuple[str, int]:
+    """Check the headers against any of the secrets; returns (message id, timestamp)."""
+    msg_id = given.get("webhook-id", "")
+    stamp = given.get("webhook-timestamp", "")
+    sigs = given.get("webhook-signature", "").split()
+    if not msg_id or not stamp.isdigit() or not sigs:
+        raise Unauthenticated("signature_missing", "webhook-id, -timestamp and -signature needed.")
+    timestamp = int(stamp)
+    if abs(now - timestamp) > tolerance_s:
+        raise Unauthenticated("timestamp_out_of_tolerance", "The webhook timestamp is too old.")
+    for secret in secrets:
+        expected = signature(secret, msg_id, timestamp, body)
+        if any(hmac.compare_digest(expected, s) for s in sigs):
+            return msg_id, timestamp
+    raise Unauthenticated("bad_signature", "The webhook signature does not match.")
