@@ -177,6 +177,8 @@ def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = N
         max_batch=settings.max_batch,
         group_commit=settings.group_commit,
     )
+    # The outbox hook goes first: the ledger's append must take its lock last.
+    events = build_events(settings, clock, db, engine)
     ledger = build_ledger(settings, db, clock)
 
     async def record_batch(conn: AsyncConnection, book: Book) -> None:
@@ -184,7 +186,6 @@ def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = N
         await ledger_store.append(conn, ledger_events.from_book(book), book.now)
 
     engine.batch_hooks.append(record_batch)
-    events = build_events(settings, clock, db, engine)
     return Container(
         settings=settings,
         clock=clock,

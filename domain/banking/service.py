@@ -290,6 +290,10 @@ class BankingService:
                     created_at=payee.created_at,
                 )
             )
+            added = {"payee_id": payee.id, "name": payee.name, "nickname": payee.nickname}
+            await outbox.append(
+                conn, [Event(ev.PAYEE_ADDED, customer_id, added, payee.created_at, payee.id)]
+            )
             await ledger.append(
                 conn, [ledger_events.payee_added(customer_id, payee.id)], payee.created_at
             )
