@@ -196,10 +196,8 @@ class Assistant:
         assert self._advisor is not None
         advice = await self._advisor.advise(turn, u.text)
         if isinstance(advice, Answer):
-            turn.events.append({"kind": "advisor", "outcome": "answer"})
             return [Reply(advice.text)]
         if isinstance(advice, TransferProposal):
-            turn.events.append({"kind": "advisor", "outcome": "proposal"})
             task = Task(id=new_id("tsk"), intent=transfer.INTENT)
             turn.begin(task)
             task.slots.update(advice.slots)
