@@ -24,11 +24,14 @@ from api.routes import (
     payees,
     telegram,
     transfers,
+    trading,
     web_chat,
+    wealth,
     webhooks,
     ws_chat,
     ws_events,
 )
+    ws_market,
 from api.ws_hub import Hub
 from bot.bootstrap import Container
 from bot.push import WebChatPusher
@@ -63,6 +66,8 @@ def create_app(container: Container) -> web.Application:
         app.router.add_routes(module.routes)
     app.on_shutdown.append(ws_chat.close_all)
 
+    for module in (trading, wealth, ws_market):
+        app.router.add_routes(module.routes)
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await container.start()
         yield

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from api import openapi_trading
+
 JSON = "application/json"
 
 
@@ -676,7 +678,7 @@ def spec() -> dict[str, Any]:
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": _SCHEMAS,
+            "schemas": _SCHEMAS | openapi_trading.SCHEMAS,
         },
-        "paths": _paths(),
+        "paths": _paths() | openapi_trading.paths(_op, _ok, _path_param, _IDEMPOTENCY),
     }

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.assistant import Assistant
 from bot.context import Services
 from bot.events import EventSystem, build_events
+from bot.markets import Markets, build_markets
 from bot.settings import Settings
 from bot.store import ConversationStore
 from domain.banking.book import Book
@@ -57,6 +58,7 @@ class Container:
     conversations: ConversationStore
     telegram_links: TelegramLinks
     events: EventSystem
+    markets: Markets
     ledger: LedgerService
     nlu: NLU | None = None
     # Channels and helpers that settings switch on; set by ``start``.
@@ -84,6 +86,9 @@ class Container:
             clock=self.clock,
             pin_threshold=self.settings.pin_threshold,
             ledger=self.ledger,
+            trading=self.markets.trading,
+            wealth=self.markets.wealth,
+            charts=self.markets.charts,
         )
         if self.settings.anthropic_api_key is not None:
             from bot.llm.claude import ClaudeAdvisor
@@ -92,6 +97,8 @@ class Container:
         self._assistant = Assistant(self.nlu, services, self.conversations, advisor=self.advisor)
         self.engine.start()
         await self.events.start()
+        await self.markets.start()
+        self._tasks.append(asyncio.create_task(self.markets.run(), name="market"))
         self._tasks.append(asyncio.create_task(self._sweep_holds(), name="hold-sweeper"))
         self._tasks.append(
             asyncio.create_task(self.ledger.run_checkpoints(), name="ledger-checkpoints")
@@ -131,6 +138,7 @@ class Container:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        await self.markets.close()
         await self.engine.stop()
         await self.events.close()
         await self.db.dispose()
@@ -198,6 +206,7 @@ def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = N
         conversations=ConversationStore(db, clock),
         telegram_links=TelegramLinks(db, clock),
         events=events,
+        markets=build_markets(settings, db, clock, engine),
         ledger=ledger,
         nlu=nlu,
     )

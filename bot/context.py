@@ -7,12 +7,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.charts import Charts
 from bot.state import State, Task
 from domain.banking.service import BankingService
 from domain.clock import Clock
 from domain.identity.pins import PinService
 from domain.ledger.service import LedgerService
 from domain.support.service import SupportService
+from domain.trading.service import TradingService
+from domain.wealth.service import WealthService
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,9 @@ class Services:
     clock: Clock
     pin_threshold: int  # paise; transfers at or above it need the PIN
     ledger: LedgerService | None = None
+    trading: TradingService | None = None
+    wealth: WealthService | None = None
+    charts: Charts | None = None
 
 
 @dataclass

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     limit_monthly: int = Field(10_00_000_00, gt=0)
     # Chat transfers at or above this many paise ask for the step-up PIN.
     pin_threshold: int = Field(50_000_00, gt=0)
+    # Trading: the simulated feed's seed, or a CSV of bars to replay instead; how
+    # often the market loop runs (ticks, fills, alerts); 0 fills orders whole.
+    market_seed: int = 7
+    market_replay_csv: Path | None = None
+    market_tick_s: float = Field(1.0, gt=0)
+    trading_max_fill: int = Field(0, ge=0)
     group_commit: bool = True
     max_batch: int = Field(2048, gt=0, le=4096)
     hold_sweep_s: float = Field(30.0, gt=0)

@@ -1,0 +1,1 @@
+"""Wealth: net worth, allocation, performance, the financial health score, insights."""
