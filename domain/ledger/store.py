@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.ledger.events import Event
@@ -48,30 +48,43 @@ class StoredCheckpoint:
 
 
 async def append(conn: AsyncConnection, events: Sequence[Event], now: datetime) -> list[int]:
-    """Record ``events`` in this transaction; returns their sequence numbers."""
+    """Record ``events`` in this transaction; returns their sequence numbers.
+
+    One multi-row insert straight to the driver: this runs inside every money
+    batch, where SQLAlchemy's per-row parameter processing would cost more
+    than the hashing.
+    """
     if not events:
         return []
-    if conn.dialect.name == "postgresql":
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK})
-    e = ledger_entries
-    first = int((await conn.execute(select(func.coalesce(func.max(e.c.seq) + 1, 0)))).scalar_one())
+    sqlite = conn.dialect.name == "sqlite"
+    if not sqlite:
+        await conn.exec_driver_sql("SELECT pg_advisory_xact_lock($1)", (APPEND_LOCK,))
+    found: Any = await conn.exec_driver_sql("SELECT coalesce(max(seq) + 1, 0) FROM ledger_entries")
+    first = int(found.scalar_one())
+    # As SQLAlchemy stores times on SQLite: naive UTC text (see schema.UTCDateTime).
+    when: Any = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
     sha256 = hashlib.sha256
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     for seq, event in enumerate(events, start=first):
         entry = event.entry(seq, now)
         rows.append(
-            {
-                "seq": seq,
-                "entry": entry.decode("utf-8"),
-                "leaf_hash": sha256(b"\x00" + entry).digest(),
-                "event_type": event.type,
-                "customer_id": event.customer_id,
-                "subject_id": event.subject_id,
-                "created_at": now,
-            }
+            (
+                seq,
+                entry.decode("utf-8"),
+                sha256(b"\x00" + entry).digest(),
+                event.type,
+                event.customer_id,
+                event.subject_id,
+                when,
+            )
         )
-    await conn.execute(insert(e), rows)
-    return [r["seq"] for r in rows]
+    marks = "?,?,?,?,?,?,?" if sqlite else "$1,$2,$3,$4,$5,$6,$7"
+    await conn.exec_driver_sql(
+        "INSERT INTO ledger_entries (seq, entry, leaf_hash, event_type, customer_id, subject_id,"
+        f" created_at) VALUES ({marks})",
+        rows,
+    )
+    return list(range(first, first + len(rows)))
 
 
 async def size(conn: AsyncConnection) -> int:
