@@ -19,6 +19,7 @@ from api.routes import (
     docs,
     health,
     holds,
+    ledger,
     notifications,
     operator,
     payees,
@@ -60,6 +61,7 @@ def create_app(container: Container) -> web.Application:
     for module in (health, docs, auth, accounts, payees, transfers, holds, operator, chat):
         app.router.add_routes(module.routes)
     app.router.add_routes(telegram.routes)
+    app.router.add_routes(ledger.routes)
     for module in (notifications, webhooks, ws_events):
         app.router.add_routes(module.routes)
     for module in (web_chat, ws_chat):

@@ -15,6 +15,9 @@ PUBLIC = frozenset(
         "/api/v1/auth/login",
         "/api/v1/auth/refresh",
         "/api/v1/openapi.json",
+        # An auditor follows the log with no account at the bank.
+        "/api/v1/ledger/public-key",
+        "/api/v1/ledger/checkpoint",
     }
 )
 # Inbound webhooks are authenticated by their signature, not a token.

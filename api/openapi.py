@@ -578,6 +578,89 @@ def _paths() -> dict[str, Any]:
         "/api/v1/openapi.json": {
             "get": _op("This document", _ok({"type": "object"}), public=True, tag="meta")
         },
+        **_ledger_paths(),
+    }
+
+
+def _ledger_paths() -> dict[str, Any]:
+    """The audit log (docs/LEDGER.md): RFC 6962 proofs and C2SP signed checkpoints."""
+    hexes = {"type": "array", "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}
+    note = {"text/plain": {"schema": {"type": "string"}}}
+    size = {"type": "integer", "minimum": 0}
+    return {
+        "/api/v1/ledger/public-key": {
+            "get": _op(
+                "The Ed25519 keys that sign checkpoints, current and retired",
+                _ok({"type": "object"}),
+                public=True,
+                tag="ledger",
+            )
+        },
+        "/api/v1/ledger/checkpoint": {
+            "get": _op(
+                "The latest signed checkpoint as a C2SP signed note"
+                " (JSON with Accept: application/json)",
+                {"200": {"description": "The signed note", "content": note}},
+                public=True,
+                tag="ledger",
+            )
+        },
+        "/api/v1/ledger/entries/{seq}": {
+            "get": _op(
+                "One entry exactly as hashed, with its inclusion proof and checkpoint",
+                _ok(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "seq": size,
+                            "entry": {"type": "string"},
+                            "leaf_hash": {"type": "string"},
+                            "proof": {
+                                "type": "object",
+                                "properties": {
+                                    "leaf_index": size,
+                                    "tree_size": size,
+                                    "root_hash": {"type": "string"},
+                                    "hashes": hexes,
+                                },
+                            },
+                            "checkpoint": {"type": "string"},
+                        },
+                    }
+                ),
+                params=[_path_param("seq")],
+                tag="ledger",
+            )
+        },
+        "/api/v1/ledger/consistency": {
+            "get": _op(
+                "A consistency proof between two tree sizes",
+                _ok({"type": "object", "properties": {"hashes": hexes}}),
+                params=[
+                    _query("from", size, "The older tree size (required)"),
+                    _query("to", size, "The newer tree size (required)"),
+                ],
+                tag="ledger",
+            )
+        },
+        "/api/v1/ledger/audit": {
+            "get": _op(
+                "Log entries newest first: your own, or any customer's for operators",
+                _ok({"type": "object"}),
+                params=[
+                    _query("customer_id", {"type": "string"}, "Operators: one customer's"),
+                    _query("type", {"type": "string"}, "One event type, e.g. transfer"),
+                    _query("before", size, "next_before from the previous page"),
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 200}, "Page"),
+                ],
+                tag="ledger",
+            )
+        },
+        "/api/v1/ledger/stats": {
+            "get": _op(
+                "The log's size, root and latest checkpoint", _ok({"type": "object"}), tag="ledger"
+            )
+        },
     }
 
 

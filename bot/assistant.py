@@ -26,7 +26,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.context import Customer, Services, Turn
-from bot.flows import add_payee, general, queries, transfer
+from bot.flows import add_payee, general, queries, transfer, verify
 from bot.flows.common import seal
 from bot.llm.advice import Advisor, Answer, TransferProposal
 from bot.replies import Reply
@@ -150,7 +150,7 @@ class Assistant:
             u = Understanding(text="", intent="empty", confidence=0.0, confident=False)
             return u, [Reply("Say something like “what's my balance?” or “help”.")]
         u = self.understand(clean[:MAX_TEXT], turn.now(), turn.customer.timezone)
-        u = _yes_no(u)
+        u = verify.recognise(_yes_no(u))
         turn.events.append(
             {
                 "kind": "turn",
@@ -232,6 +232,8 @@ class Assistant:
             return await general.handoff(turn, u.text)
         if intent == "out_of_scope":
             return general.suggestions(u.ranking)
+        if intent == verify.INTENT:
+            return await verify.answer(turn, u.text)
         return general.not_yet(intent)
 
     async def _continue(self, turn: Turn, task: Task, u: Understanding) -> list[Reply] | None:
@@ -378,7 +380,7 @@ _OPEN = {"investment_advice", "financial_health", "out_of_scope"}
 _STARTERS = (
     set(queries.QUERY_INTENTS)
     | _TASKS
-    | {"list_payees", "help", "human_handoff"}
+    | {"list_payees", "help", "human_handoff", verify.INTENT}
     | set(general.COMING)
 )
 

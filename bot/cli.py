@@ -317,6 +317,9 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     link.add_argument("--user", required=True, help="the customer's username")
     link.set_defaults(handler=cmd_telegram_link_code)
 
+    from bot import ledger_cli
+
+    ledger_cli.add_commands(commands)
     _add_nlu(commands, argv)
     return parser
 

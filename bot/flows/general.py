@@ -28,7 +28,6 @@ COMING = {
     "create_rule": "Automatic rules",
     "list_rules": "Automatic rules",
     "manage_rule": "Automatic rules",
-    "verify_transaction": "Verifying transactions in the audit log",
     "notification_settings": "Notification settings",
     "spending_forecast": "Spending forecasts",
     "set_budget": "Budgets",
