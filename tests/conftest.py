@@ -146,6 +146,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         # Cheap hashing keeps fixtures fast; production uses the defaults.
         password_time_cost=1,
         password_memory_kib=64,
+        # Channels and Claude stay off unless a test turns them on, whatever the shell has.
+        telegram_token=None,
+        anthropic_api_key=None,
     )
 
 
