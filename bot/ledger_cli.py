@@ -52,9 +52,10 @@ def describe(report: AuditReport) -> str:
             f"Root hash: {report.root.hex()}",
         ]
         if report.unsigned:
+            many = report.unsigned != 1
             lines.append(
-                f"{report.unsigned:,} newest entries are not yet under a signed checkpoint;"
-                " they match their stored hashes."
+                f"The newest {report.unsigned:,} entr{'ies are' if many else 'y is'} not yet under"
+                " a signed checkpoint; checked against stored hashes only."
             )
         return "\n".join(lines)
     lines = [f"The log FAILED verification ({len(report.problems)} problem(s)):"]
