@@ -67,7 +67,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status < 400:
             raise
         code = _HTTP_CODES.get(exc.status, "http_error")
-        return error_response(exc.status, code, exc.reason, dict(exc.headers))
+        # Keep headers such as Allow and Retry-After; the body is ours, so is its type.
+        headers = {k: v for k, v in exc.headers.items() if k.lower() != "content-type"}
+        return error_response(exc.status, code, exc.reason, headers)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "Something went wrong on our side.")

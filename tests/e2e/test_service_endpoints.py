@@ -60,3 +60,13 @@ async def test_the_docs_page_renders_without_external_assets(world: World) -> No
     page = await resp.text()
     assert "openapi.json" in page
     assert "http://" not in page and "https://" not in page
+
+
+async def test_unknown_paths_and_wrong_methods_get_json_errors(world: World) -> None:
+    missing = await world.client.get("/api/v1/nothing-here", headers=world.auth("asha"))
+    assert missing.status == 404
+    assert (await missing.json())["error"]["code"] == "not_found"
+    wrong = await world.client.delete("/api/v1/accounts", headers=world.auth("asha"))
+    assert wrong.status == 405
+    assert (await wrong.json())["error"]["code"] == "method_not_allowed"
+    assert "GET" in wrong.headers["Allow"]
