@@ -26,7 +26,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.context import Customer, Services, Turn
-from bot.flows import add_payee, general, queries, transfer, verify
+from bot.flows import add_payee, general, queries, trading, transfer, verify, wealth
 from bot.flows.common import seal
 from bot.llm.advice import Advisor, Answer, TransferProposal
 from bot.replies import Reply
@@ -39,7 +39,7 @@ from intents import NLU
 MAX_TEXT = 1000
 MAX_REPROMPTS = 3
 _FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|same for|also|now)\b", re.IGNORECASE)
-_TASKS = {transfer.INTENT, add_payee.INTENT}
+_TASKS = {transfer.INTENT, add_payee.INTENT} | trading.TASKS
 # Replies to a yes/no question that carry no other meaning.
 _AFFIRM_WORDS = {
     "yes",
@@ -235,6 +235,15 @@ class Assistant:
         if intent == verify.INTENT:
             return await verify.answer(turn, u.text)
         return general.not_yet(intent)
+        if intent in trading.TASKS:
+            task = Task(id=new_id("tsk"), intent=intent)
+            turn.begin(task)
+            await trading.absorb(turn, task, u)
+            return await trading.step(turn, task)
+        if intent in trading.QUERIES:
+            return await trading.answer(turn, intent, u)
+        if intent in wealth.INTENTS:
+            return await wealth.answer(turn, intent)
 
     async def _continue(self, turn: Turn, task: Task, u: Understanding) -> list[Reply] | None:
         """Carry on the open task, or return None to treat the message afresh."""
@@ -244,12 +253,16 @@ class Assistant:
                 if is_transfer:
                     return await transfer.affirmed(turn, task)
                 return await add_payee.execute(turn, task)
+                if task.intent in trading.TASKS:
+                    return await trading.execute(turn, task)
             corrected = await self._correct(turn, task, u)
             if corrected is not None:
                 return corrected
             if u.intent == "deny" and u.confident:
                 turn.end_task("cancelled")
-                what = "send anything" if is_transfer else "add the payee"
+                what = {transfer.INTENT: "send anything", add_payee.INTENT: "add the payee"}.get(
+                    task.intent, "place the order"
+                )
                 return [Reply(f"Okay, I won't {what}.")]
             return await self._digress_or_repeat(turn, task, u)
         # Waiting for a detail.
@@ -257,6 +270,10 @@ class Assistant:
             turn.end_task("cancelled")
             return [Reply("Okay, cancelled. Nothing was changed.")]
         if u.pick is not None or self._fills(task, u):
+        if task.intent in trading.TASKS and trading.fills(task, u):
+            await trading.absorb(turn, task, u)
+            task.reprompts = 0
+            return await trading.step(turn, task)
             if is_transfer:
                 notes = await transfer.absorb(turn, task, u, answering=task.awaiting)
                 task.reprompts = 0
@@ -305,6 +322,11 @@ class Assistant:
         ):
             return None
         if task.intent == transfer.INTENT:
+        if task.intent in trading.TASKS:
+            if not trading.corrects(u):
+                return None
+            await trading.absorb(turn, task, u)
+            return await trading.step(turn, task)
             if (
                 not any(u.entities.get(k) for k in ("amount", "price", "payee", "account"))
                 and u.pick is None
@@ -339,13 +361,17 @@ class Assistant:
         return [Reply(lead), *await self._prompt(turn, task)]
 
     async def _back_to(self, turn: Turn, task: Task) -> list[Reply]:
-        back = "your transfer" if task.intent == transfer.INTENT else "adding the payee"
+        back = {transfer.INTENT: "your transfer", add_payee.INTENT: "adding the payee"}.get(
+            task.intent, "your order"
+        )
         return [Reply(f"Back to {back}:"), *await self._prompt(turn, task)]
 
     async def _prompt(self, turn: Turn, task: Task) -> list[Reply]:
         if task.intent == transfer.INTENT:
             return await transfer.prompt(turn, task)
         return add_payee.step(task)
+        if task.intent in trading.TASKS:
+            return await trading.step(turn, task)
 
     def _cancel(self, turn: Turn) -> list[Reply]:
         if turn.state.task is None:
@@ -383,6 +409,8 @@ _STARTERS = (
     | {"list_payees", "help", "human_handoff", verify.INTENT}
     | set(general.COMING)
 )
+    | trading.QUERIES
+    | wealth.INTENTS
 
 
 _NAME_LIKE = re.compile(r"^[^\W\d_][\w .'&-]{0,60}$")

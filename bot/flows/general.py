@@ -10,21 +10,13 @@ EXAMPLES = (
     "Show my last transactions",
     "How much did I spend on food this month?",
     "Send ₹500 to Mom",
+    "Price of INFY",
+    "What's my net worth?",
     "Talk to a person",
 )
 
 # Intents the classifier knows whose features arrive with later parts of Swayam.
 COMING = {
-    "market_data": "Market prices",
-    "place_order": "Trading",
-    "portfolio_status": "Your portfolio",
-    "position_status": "Positions",
-    "close_position": "Closing positions",
-    "order_status": "Order status",
-    "cancel_order": "Cancelling orders",
-    "net_worth": "Net worth",
-    "financial_health": "The financial health score",
-    "investment_advice": "Investment suggestions",
     "create_rule": "Automatic rules",
     "list_rules": "Automatic rules",
     "manage_rule": "Automatic rules",
@@ -57,7 +49,8 @@ def greeting(turn: Turn) -> list[Reply]:
 def help_(turn: Turn) -> list[Reply]:
     text = (
         "I can check balances, show and filter your transactions, summarise your spending, "
-        "send money to your payees or between your accounts, and add payees. "
+        "send money to your payees or between your accounts, add payees, show share prices, "
+        "buy and sell shares, and show your portfolio, net worth and financial health. "
         "I always ask before moving money, and you can say cancel at any time."
     )
     return [Reply(text, quick_replies=EXAMPLES)]

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.settings import Settings
 from domain.banking.engine import MoneyEngine
 from domain.banking.service import BankingService
 from domain.clock import ManualClock
@@ -37,3 +38,9 @@ async def desk(database_url: str, clock: ManualClock) -> AsyncIterator[Desk]:
         await trading.close()
         await engine.stop()
         await db.dispose()
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The shared settings with the market loop slowed: these tests drive matching themselves."""
+    return settings.model_copy(update={"market_tick_s": 3600.0})
