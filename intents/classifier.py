@@ -49,7 +49,7 @@ class IntentClassifier:
 
     def __init__(
         self,
-        c: float = 0.5,
+        c: float = 1.0,
         word_ngrams: tuple[int, int] = (1, 2),
         char_ngrams: tuple[int, int] = (2, 5),
         cv_folds: int = 5,

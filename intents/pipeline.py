@@ -53,6 +53,8 @@ def strip_tags(text: str) -> str:
     return _TAG.sub(lambda m: " " * len(m.group()), text)
 
 
+# A letter or digit of any script: exactly the characters str.isalnum() accepts.
+_ALNUM = re.compile(r"[^\W_]")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
@@ -109,8 +111,9 @@ class NLU:
     def parse(self, text: str, now: datetime | None = None) -> ParseResult:
         """Parse one utterance; ``now`` anchors relative dates (default: UTC now)."""
         today = (now or datetime.now(UTC)).date()
-        visible = strip_tags(clean(text[:MAX_CHARS]))
-        if not any(ch.isalnum() for ch in visible) or looks_like_code(text[:MAX_CHARS]):
+        head = text[:MAX_CHARS]
+        visible = strip_tags(clean(head))
+        if _ALNUM.search(visible) is None or looks_like_code(head):
             nothing = IntentScore(OUT_OF_SCOPE, 1.0)
             return ParseResult(text, nothing, (nothing,), (), self.threshold)
         entities = tuple(self.extractor.extract(visible, today))
