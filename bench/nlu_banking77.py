@@ -5,6 +5,11 @@ BANKING77 train.csv only, then reports test accuracy, macro-F1, single-utterance
 ``parse()`` latency and throughput on one core, beside a bag-of-words
 multinomial naive Bayes baseline measured in the same run.
 
+Timing is honest about caches: the process is pinned to one CPU, warmed up on
+the *train* utterances, then timed on the distinct *test* utterances, which it
+has never parsed (there is no cache of whole parses; only per-word n-gram ids
+and fuzzy-symbol answers are remembered, as in the product).
+
     python bench/nlu_banking77.py [--data /work/shared/data/banking77]
 """
 
@@ -46,6 +51,22 @@ def cpu_name() -> str:
     return platform.processor() or "unknown"
 
 
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def pin_to_one_cpu() -> str:
+    """Run on a single CPU so "parses/s" means one core; returns which."""
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned"
+    cpu = max(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return f"pinned to CPU {cpu}"
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -55,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     args = parser.parse_args(argv)
+    load_at_start = load_average()
     train = read_csv(args.data / "train.csv")
     test = read_csv(args.data / "test.csv")
     texts, gold = [t for t, _ in test], [g for _, g in test]
@@ -65,21 +87,28 @@ def main(argv: list[str] | None = None) -> int:
     nlu = NLU.train(data, progress=lambda m: print(f"  {m}", file=sys.stderr))
     train_s = time.perf_counter() - started
 
+    pinned = pin_to_one_cpu()
     # A long-running server freezes its start-up objects the same way, so the
     # cyclic GC stops rescanning the model's large vocabularies mid-request.
     gc.collect()
     gc.freeze()
-    latencies: list[float] = []
-    predicted: list[str] = []
-    for text in texts:  # warm-up, then timed one by one as the product calls it
+    for text, _ in train:  # warm-up on other utterances than the timed ones
         nlu.parse(text, now)
-    wall = time.perf_counter()
-    for text in texts:
+    predicted = [nlu.parse(text, now).intent.name for text in texts]
+    distinct = list(dict.fromkeys(texts))
+    latencies: list[float] = []
+    for text in distinct:  # one at a time, as the product calls it
         t0 = time.perf_counter_ns()
-        result = nlu.parse(text, now)
+        nlu.parse(text, now)
         latencies.append((time.perf_counter_ns() - t0) / 1e6)
-        predicted.append(result.intent.name)
-    wall = time.perf_counter() - wall
+    rates: list[float] = []
+    cpu_rates: list[float] = []
+    for _ in range(3):  # throughput: best of three sequential passes
+        wall, cpu = time.perf_counter(), time.process_time()
+        for text in distinct:
+            nlu.parse(text, now)
+        rates.append(len(distinct) / (time.perf_counter() - wall))
+        cpu_rates.append(len(distinct) / (time.process_time() - cpu))
 
     nb_started = time.perf_counter()
     bow = CountVectorizer()
@@ -98,26 +127,30 @@ def main(argv: list[str] | None = None) -> int:
     nb_acc, nb_f1 = accuracy_score(gold, nb_pred), f1_score(gold, nb_pred, average="macro")
     clf = nlu.classifier
     ours = (
-        f"| Swayam NLU: word 1-2 + char_wb 2-5 TF-IDF, LinearSVC C={clf.c}, "
-        f"softmax T={clf.temperature:.3f} | {acc:.2%} | {f1:.4f} "
+        f"| Swayam NLU: {clf.description} | {acc:.2%} | {f1:.4f} "
         f"| {statistics.median(latencies):.3f} ms | {percentile(latencies, 0.99):.3f} ms "
-        f"| {len(texts) / wall:,.0f} | {train_s:.1f} s |"
+        f"| {max(rates):,.0f} | {max(cpu_rates):,.0f} | {train_s:.1f} s |"
     )
     base = (
         f"| baseline: bag of words + multinomial NB (sklearn `predict`, classifier only) "
         f"| {nb_acc:.2%} | {nb_f1:.4f} | {statistics.median(nb_lat):.3f} ms "
-        f"| {percentile(nb_lat, 0.99):.3f} ms | {1000 / statistics.mean(nb_lat):,.0f} "
+        f"| {percentile(nb_lat, 0.99):.3f} ms | {1000 / statistics.mean(nb_lat):,.0f} | - "
         f"| {nb_train_s:.1f} s |"
     )
     print(f"""## NLU intent classifier on BANKING77
 
-Machine: {cpu_name()}, {os.cpu_count()} cores (one used); Python {platform.python_version()}.
+Machine: {cpu_name()}, nproc {os.cpu_count()} ({pinned}); Python \
+{platform.python_version()}; load average at start {load_at_start}, at end {load_average()}.
 Train {len(train)} utterances (train.csv only; hyper-parameters chosen by 5-fold CV on
 train), test {len(test)} utterances, 77 intents. Latency is the full `NLU.parse()` (entity
-extraction + classifier) on one utterance at a time.
+extraction + classifier) on one utterance at a time, over the {len(distinct)} distinct test
+utterances after a warm-up on the train utterances; parses/s is the best of three
+sequential passes over them (no cache of whole parses exists), by the wall clock and
+per second of this process's CPU time (what one core delivers when other jobs share it).
 
-| engine | test accuracy | macro-F1 | parse p50 | parse p99 | parses/s (1 core) | train |
-|---|---:|---:|---:|---:|---:|---:|
+| engine | test accuracy | macro-F1 | parse p50 | parse p99 | parses/s (1 core, wall) \
+| parses per CPU-second | train |
+|---|---:|---:|---:|---:|---:|---:|---:|
 {ours}
 {base}
 
