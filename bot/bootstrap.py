@@ -96,6 +96,7 @@ class Container:
             self.advisor = ClaudeAdvisor.from_settings(self.settings)
         self._assistant = Assistant(self.nlu, services, self.conversations, advisor=self.advisor)
         self.engine.start()
+        self.conversations.start()
         await self.events.start()
         await self.markets.start()
         self._tasks.append(asyncio.create_task(self.markets.run(), name="market"))
@@ -139,6 +140,7 @@ class Container:
                 await task
         self._tasks.clear()
         await self.markets.close()
+        await self.conversations.stop()
         await self.engine.stop()
         await self.events.close()
         await self.db.dispose()

@@ -7,15 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 
 from bot.replies import Reply
 from bot.state import State
+from bot.turn_writer import PendingTurn, StaleConversation, TurnWriter
 from domain import schema
 from domain.clock import Clock
 from domain.db import Database
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.ids import new_id
+
+__all__ = ["Conversation", "ConversationStore", "StaleConversation"]
 
 # A conversation left alone this long starts afresh on the next message.
 IDLE = timedelta(hours=12)
@@ -32,14 +35,17 @@ class Conversation:
     updated_at: datetime
 
 
-class StaleConversation(Exception):
-    """Another turn saved the conversation first; load it again."""
-
-
 class ConversationStore:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
+        self._writer = TurnWriter(db)
+
+    def start(self) -> None:
+        self._writer.start()
+
+    async def stop(self) -> None:
+        await self._writer.stop()
 
     async def current(
         self, customer_id: str, channel: str, conversation_id: str | None = None
@@ -59,21 +65,9 @@ class ConversationStore:
             return _conversation(row)
         if conversation_id is not None:
             raise NotFound("conversation_not_found", "No such conversation.")
+        # Not written yet: the first turn inserts it, so asking creates nothing.
         now = self._clock.now()
-        conv = Conversation(new_id("cnv"), customer_id, channel, State(), 0, now, now)
-        async with self._db.writing() as conn:
-            await conn.execute(
-                insert(c).values(
-                    id=conv.id,
-                    customer_id=customer_id,
-                    channel=channel,
-                    state=conv.state.to_json(),
-                    version=0,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        return conv
+        return Conversation(new_id("cnv"), customer_id, channel, State(), 0, now, now)
 
     async def save_turn(
         self,
@@ -91,19 +85,19 @@ class ConversationStore:
         Returns the id of the assistant's message, which feedback refers to.
         """
         now = self._clock.now()
-        c = schema.conversations
         reply_id = new_id("msg")
-        async with self._db.writing() as conn:
-            result = await conn.execute(
-                update(c)
-                .where(c.c.id == conv.id, c.c.version == conv.version)
-                .values(state=conv.state.to_json(), version=conv.version + 1, updated_at=now)
-            )
-            if result.rowcount != 1:
-                raise StaleConversation(conv.id)
-            await conn.execute(
-                insert(schema.chat_messages),
-                [
+        await self._writer.write(
+            PendingTurn(
+                conversation={
+                    "id": conv.id,
+                    "customer_id": conv.customer_id,
+                    "channel": conv.channel,
+                    "state": conv.state.to_json(),
+                    "version": conv.version,
+                    "now": now,
+                },
+                is_new=conv.version == 0,
+                messages=[
                     {
                         "id": new_id("msg"),
                         "conversation_id": conv.id,
@@ -127,22 +121,20 @@ class ConversationStore:
                         "created_at": now,
                     },
                 ],
+                events=[
+                    {
+                        "kind": e["kind"],
+                        "intent": e["intent"],
+                        "confidence": e.get("confidence"),
+                        "fallback": e.get("fallback", False),
+                        "outcome": e.get("outcome"),
+                        "channel": conv.channel,
+                        "created_at": now,
+                    }
+                    for e in events
+                ],
             )
-            if events:
-                await conn.execute(
-                    insert(schema.assistant_events),
-                    [
-                        {
-                            "confidence": None,
-                            "fallback": False,
-                            "outcome": None,
-                            "channel": conv.channel,
-                            "created_at": now,
-                            **e,
-                        }
-                        for e in events
-                    ],
-                )
+        )
         conv.version += 1
         conv.updated_at = now
         return reply_id
