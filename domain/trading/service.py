@@ -24,7 +24,6 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
 from domain.banking.commands import PlaceOrderHold, SettleTrade, VoidHold
@@ -38,10 +37,10 @@ from domain.money import Money
 from domain.trading import orders as rules
 from domain.trading.charges import ChargeRates, Charges, delivery_charges
 from domain.trading.instruments import Instrument, load_instruments
-from domain.trading.journal import Journal
+from domain.trading.journal import Entry, FillRecord, Journal
 from domain.trading.market import IST, MarketData, Quote, order_session, session_close
 from domain.trading.orders import Order, OrderRequest, OrderStatus, OrderType, Side
-from domain.trading.portfolio import Holding, Portfolio, TodayTrades, apply_fill, position
+from domain.trading.portfolio import Holding, Portfolio, TodayTrades, position
 
 # A buy's hold outlives its order by a day, so only the order ever releases it.
 _HOLD_GRACE = timedelta(days=1)
@@ -165,6 +164,7 @@ class TradingService:
         rates: ChargeRates | None = None,
         max_fill: int = 0,
         instruments: tuple[Instrument, ...] | None = None,
+        journal_batch: int = 512,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -174,9 +174,12 @@ class TradingService:
         self.max_fill = max_fill
         self._instruments = {i.symbol: i for i in (instruments or load_instruments())}
         self._aliases = {name: i for i in self._instruments.values() for name in i.names}
-        self._journal = Journal(db)
+        self._journal = Journal(db, max_batch=journal_batch)
         self._locks: dict[str, asyncio.Lock] = {}
         self._accounts: dict[str, str] = {}
+        # Client order ids already used, per customer (loaded once, then kept here);
+        # the unique index still settles a race between processes.
+        self._client_ids: dict[str, set[str]] = {}
         # Called for each price alert that fires (chat notifications plug in here).
         self.alert_hooks: list[AlertHook] = []
 
@@ -309,9 +312,11 @@ class TradingService:
         instrument = self.instrument(request.symbol)
         request = replace(request, symbol=instrument.symbol)
         async with self._lock(customer_id):
-            existing = await self._by_client_id(customer_id, client_order_id)
-            if existing is not None:
-                return self._replayed(existing, request)
+            used = await self._used_client_ids(customer_id)
+            if client_order_id in used:
+                existing = await self._by_client_id(customer_id, client_order_id)
+                if existing is not None:
+                    return self._replayed(existing, request)
             quote = self.quote(instrument.symbol)
             rules.validate(request, instrument, quote)
             account_id = await self.trading_account(customer_id)
@@ -357,7 +362,10 @@ class TradingService:
                     )
                 )
                 order.hold_id = receipt.id
-            fill = await self._fill(order, instrument, quote) if quote.market_open else None
+            fill = None
+            if quote.market_open:
+                room = amount if request.side is Side.BUY else None
+                fill = await self._fill(order, instrument, quote, room=room)
             new_row = {
                 "id": order.id,
                 "customer_id": customer_id,
@@ -377,13 +385,9 @@ class TradingService:
                 **_order_values(order),
             }
 
-            async def write(conn: AsyncConnection) -> None:
-                await conn.execute(insert(schema.trading_orders).values(**new_row))
-                if fill is not None:
-                    await self._record_fill(conn, order, fill)
-
             try:
-                await self._journal.write(write)
+                await self._journal.write(Entry(new_order=new_row, **self._fill_entry(order, fill)))
+                used.add(client_order_id)
             except IntegrityError:
                 existing = await self._by_client_id(customer_id, client_order_id)
                 if existing is None:
@@ -406,6 +410,16 @@ class TradingService:
                 "This Idempotency-Key was already used for a different order.",
             )
         return existing
+
+    async def _used_client_ids(self, customer_id: str) -> set[str]:
+        used = self._client_ids.get(customer_id)
+        if used is None:
+            o = schema.trading_orders
+            query = select(o.c.client_order_id).where(o.c.customer_id == customer_id)
+            async with self._db.reading() as conn:
+                used = {r[0] for r in await conn.execute(query)}
+            self._client_ids[customer_id] = used
+        return used
 
     async def _by_client_id(self, customer_id: str, client_order_id: str) -> Order | None:
         o = schema.trading_orders
@@ -444,7 +458,9 @@ class TradingService:
 
     # -- filling -------------------------------------------------------------------
 
-    async def _fill(self, order: Order, instrument: Instrument, quote: Quote) -> Trade | None:
+    async def _fill(
+        self, order: Order, instrument: Instrument, quote: Quote, *, room: int | None = None
+    ) -> Trade | None:
         """Settle what of ``order`` fills against ``quote`` now; updates ``order`` in place."""
         if not order.triggered and rules.triggered(order, quote):
             order.triggered = True
@@ -456,7 +472,8 @@ class TradingService:
         quantity = rules.fill_quantity(order, self.max_fill)
         side = order.side.value
         if order.side is Side.BUY:
-            room = await self._hold_room(order)
+            if room is None:
+                room = await self._hold_room(order)
             while quantity > 0:
                 cost = price * quantity
                 if cost + delivery_charges(side, cost, self.rates).total <= room:
@@ -473,7 +490,9 @@ class TradingService:
         receipt = await self._engine.submit(
             SettleTrade(
                 principal_id=order.customer_id,
-                idempotency_key=f"fill:{order.id}:{order.filled_quantity}",
+                # Keyed by the client's id, so two processes racing on one resend
+                # replay one settlement instead of paying twice.
+                idempotency_key=f"fill:{order.client_order_id}:{order.filled_quantity}",
                 customer_id=order.customer_id,
                 account_id=order.account_id,
                 side=side,
@@ -515,55 +534,38 @@ class TradingService:
             ).first()
         return 0 if row is None else int(row.amount - row.posted_amount)
 
-    async def _record_fill(self, conn: AsyncConnection, order: Order, trade: Trade) -> None:
-        await conn.execute(
-            insert(schema.trading_trades).values(
-                id=trade.id,
-                order_id=order.id,
-                customer_id=order.customer_id,
-                symbol=trade.symbol,
-                side=trade.side.value,
-                quantity=trade.quantity,
-                price=trade.price,
-                value=trade.value,
-                charges=trade.charges.total,
-                charge_lines=json.dumps(trade.charges.to_json(), separators=(",", ":")),
-                transfer_id=trade.transfer_id,
-                executed_at=trade.executed_at,
-            )
-        )
-        h = schema.holdings
-        key = (h.c.customer_id == order.customer_id) & (h.c.symbol == order.symbol)
-        row = (await conn.execute(select(h).where(key))).first()
-        before = (
-            Holding(order.symbol, row.quantity, row.cost, row.realised_pnl)
-            if row is not None
-            else Holding(order.symbol, 0, 0)
-        )
-        after = apply_fill(before, trade.side.value, trade.quantity, trade.value)
-        values = {
-            "quantity": after.quantity,
-            "cost": after.cost,
-            "realised_pnl": after.realised,
-            "updated_at": trade.executed_at,
+    @staticmethod
+    def _fill_entry(order: Order, trade: Trade | None) -> dict[str, Any]:
+        if trade is None:
+            return {}
+        return {
+            "trade": {
+                "id": trade.id,
+                "order_id": order.id,
+                "customer_id": order.customer_id,
+                "symbol": trade.symbol,
+                "side": trade.side.value,
+                "quantity": trade.quantity,
+                "price": trade.price,
+                "value": trade.value,
+                "charges": trade.charges.total,
+                "charge_lines": json.dumps(trade.charges.to_json(), separators=(",", ":")),
+                "transfer_id": trade.transfer_id,
+                "executed_at": trade.executed_at,
+            },
+            "fill": FillRecord(
+                order.customer_id,
+                order.symbol,
+                trade.side.value,
+                trade.quantity,
+                trade.value,
+                trade.executed_at,
+            ),
         }
-        if row is None:
-            await conn.execute(
-                insert(h).values(customer_id=order.customer_id, symbol=order.symbol, **values)
-            )
-        else:
-            await conn.execute(update(h).where(key).values(**values))
 
     async def _save(self, order: Order, trade: Trade | None = None) -> None:
-        o = schema.trading_orders
-        values = _order_values(order)
-
-        async def write(conn: AsyncConnection) -> None:
-            await conn.execute(update(o).where(o.c.id == order.id).values(**values))
-            if trade is not None:
-                await self._record_fill(conn, order, trade)
-
-        await self._journal.write(write)
+        update = {"b_id": order.id, **_order_values(order)}
+        await self._journal.write(Entry(order_update=update, **self._fill_entry(order, trade)))
 
     async def _finish(self, order: Order, status: OrderStatus, reason: str | None) -> None:
         """End a live order: release what is left of its hold, then record the outcome."""

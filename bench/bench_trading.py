@@ -1,0 +1,340 @@
+"""Trading throughput and market fan-out, each beside a baseline from the same run.
+
+1. Orders per second through validation, a hold on trading cash, and a fill
+   settled by the money engine (value and charges), with order, trade and
+   holding rows written: market buys from many customers at once on SQLite
+   (``synchronous=FULL``). Baseline: the same with group commit off (one
+   transaction per engine command and per journal write).
+2. Ticks fanned out over real WebSockets (``/ws/market``) to many subscribers:
+   latency from ``Ticker.publish`` to each client's receipt, p50/p99.
+   Baseline: a ticker that encodes the tick once per subscriber instead of
+   once per symbol.
+
+    .venv/bin/python bench/bench_trading.py [--quick]
+
+Prints a markdown table and writes it to bench/results/trading.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+import json
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import insert, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from api.keys import CONTAINER  # noqa: E402
+from api.routes import ws_market  # noqa: E402
+from bot.migrate import upgrade  # noqa: E402
+from domain import schema  # noqa: E402
+from domain.banking.commands import ExternalPosting  # noqa: E402
+from domain.banking.engine import MoneyEngine  # noqa: E402
+from domain.banking.model import AccountType, Limits  # noqa: E402
+from domain.clock import ManualClock  # noqa: E402
+from domain.db import Database, connect  # noqa: E402
+from domain.ids import new_id  # noqa: E402
+from domain.money import Money  # noqa: E402
+from domain.trading.instruments import load_instruments  # noqa: E402
+from domain.trading.orders import OrderRequest, OrderType, Side  # noqa: E402
+from domain.trading.service import TradingService  # noqa: E402
+from domain.trading.simfeed import SimulatedFeed  # noqa: E402
+from domain.trading.ticker import Ticker  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results" / "trading.md"
+LIMITS = Limits("INR", 10**12, 10**12, 10**12, 10**12)
+MONDAY_1030_IST = datetime(2026, 11, 16, 5, 0, tzinfo=UTC)
+OPERATOR = "usr_bench_operator"
+SYMBOLS = ("INFY", "TCS", "ITC", "SBIN", "WIPRO", "NIFTYBEES")
+
+
+@dataclass(frozen=True, slots=True)
+class OrdersResult:
+    label: str
+    orders: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.orders / self.seconds
+
+
+# -- orders ------------------------------------------------------------------------
+
+
+async def _customers(db: Database, engine: MoneyEngine, count: int) -> list[str]:
+    now = MONDAY_1030_IST
+    ids = [f"usr_b{i:05d}" for i in range(count)]
+    async with db.writing() as conn:
+        users = [
+            {
+                "id": u,
+                "username": u,
+                "full_name": u,
+                "role": "customer",
+                "password_hash": "x",
+                "timezone": "Asia/Kolkata",
+                "failed_logins": 0,
+                "created_at": now,
+            }
+            for u in [*ids, OPERATOR]
+        ]
+        await conn.execute(insert(schema.users), users)
+        await conn.execute(
+            insert(schema.accounts),
+            [
+                {
+                    "id": f"acc_t{u}",
+                    "customer_id": u,
+                    "type": AccountType.TRADING.value,
+                    "name": "Trading",
+                    "number": f"77{i:010d}",
+                    "currency": "INR",
+                    "balance": 0,
+                    "held": 0,
+                    "no_overdraft": True,
+                    "created_at": now,
+                }
+                for i, u in enumerate(ids)
+            ],
+        )
+    await asyncio.gather(
+        *(
+            engine.submit(
+                ExternalPosting(
+                    principal_id=OPERATOR,
+                    idempotency_key=f"fund-{u}",
+                    account_id=f"acc_t{u}",
+                    direction="credit",
+                    amount=Money(10**11),
+                    counterparty="Funds",
+                )
+            )
+            for u in ids
+        )
+    )
+    return ids
+
+
+PG_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+
+
+async def _pg_admin(sql: str) -> None:
+    engine = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def _database(backend: str) -> AsyncIterator[str]:
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite+aiosqlite:///{tmp}/bench.db"
+        return
+    name = f"swayam_bench_{uuid.uuid4().hex[:10]}"
+    await _pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def run_orders(
+    label: str, orders: int, customers: int, *, group: bool, backend: str
+) -> OrdersResult:
+    async with _database(backend) as url:
+        await asyncio.to_thread(upgrade, url)
+        db = connect(url, pool_size=20)
+        clock = ManualClock(MONDAY_1030_IST)
+        engine = MoneyEngine(db, clock, default_limits=LIMITS, group_commit=group)
+        engine.start()
+        feed = SimulatedFeed(load_instruments(), clock)
+        trading = TradingService(db, clock, engine, feed, journal_batch=512 if group else 1)
+        try:
+            await trading.ensure_accounts()
+            ids = await _customers(db, engine, customers)
+            for s in SYMBOLS:
+                feed.quote(s)  # build the day's prices before the clock starts
+            per_customer = orders // customers
+
+            async def trader(user: str) -> None:
+                for n in range(per_customer):
+                    request = OrderRequest(SYMBOLS[n % len(SYMBOLS)], Side.BUY, 1, OrderType.MARKET)
+                    order = await trading.place_order(user, f"{user}-{n}", request)
+                    assert order.status.value == "filled", order
+
+            started = time.perf_counter()
+            await asyncio.gather(*(trader(u) for u in ids))
+            seconds = time.perf_counter() - started
+            return OrdersResult(f"{backend}: {label}", per_customer * customers, seconds)
+        finally:
+            await trading.close()
+            await engine.stop()
+            await db.dispose()
+
+
+# -- ticks ---------------------------------------------------------------------------
+
+
+class NaiveTicker(Ticker):
+    """The baseline: encode the tick again for every subscriber."""
+
+    def publish(self, *, force: bool = False) -> int:
+        sent = 0
+        for symbol, subs in list(self._subs.items()):  # noqa: SLF001
+            quote = self._feed.quote(symbol)  # noqa: SLF001
+            for deliver in list(subs.values()):
+                deliver(json.dumps({"type": "tick", **quote.to_json()}))
+                sent += 1
+        return sent
+
+
+@dataclass(frozen=True, slots=True)
+class TicksResult:
+    label: str
+    subscribers: int
+    ticks: int
+    latencies_ms: list[float]
+
+    def pct(self, q: float) -> float:
+        data = sorted(self.latencies_ms)
+        return data[min(len(data) - 1, int(q * len(data)))]
+
+
+async def run_ticks(label: str, subscribers: int, ticks: int, *, naive: bool) -> TicksResult:
+    clock = ManualClock(MONDAY_1030_IST)
+    feed = SimulatedFeed(load_instruments(), clock)
+    ticker = (NaiveTicker if naive else Ticker)(feed)
+    trading = SimpleNamespace(
+        instrument=lambda s: SimpleNamespace(symbol=s.upper()), quote=feed.quote
+    )
+    app = web.Application()
+    app[CONTAINER] = SimpleNamespace(markets=SimpleNamespace(trading=trading, ticker=ticker))  # type: ignore[misc]
+    app.router.add_routes(ws_market.routes)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # noqa: SLF001
+    sent_at: dict[str, float] = {}
+    latencies: list[float] = []
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def client(ready: asyncio.Event, counter: list[int]) -> None:
+            async with session.ws_connect(f"http://127.0.0.1:{port}/ws/market") as ws:
+                await ws.send_json({"type": "subscribe", "symbols": ["INFY"]})
+                await ws.receive_json()  # subscribed
+                await ws.receive_json()  # the current quote
+                counter[0] += 1
+                if counter[0] == subscribers:
+                    ready.set()
+                got = 0
+                while got < ticks:
+                    msg = await ws.receive_str()
+                    now = time.perf_counter()
+                    as_of = json.loads(msg)["as_of"]
+                    latencies.append((now - sent_at[as_of]) * 1000)
+                    got += 1
+
+        ready = asyncio.Event()
+        counter = [0]
+        tasks = [asyncio.create_task(client(ready, counter)) for _ in range(subscribers)]
+        await asyncio.wait_for(ready.wait(), 120)
+        for _ in range(ticks):
+            clock.advance(timedelta(seconds=1))
+            quote = feed.quote("INFY")
+            sent_at[quote.as_of.isoformat()] = time.perf_counter()
+            ticker.publish(force=True)
+            await asyncio.sleep(0.25)
+        await asyncio.wait_for(asyncio.gather(*tasks), 120)
+    await runner.cleanup()
+    return TicksResult(label, subscribers, ticks, latencies)
+
+
+# -- report ---------------------------------------------------------------------------
+
+
+def report(orders: list[OrdersResult], ticks: list[TicksResult], quick: bool) -> str:
+    lines = [
+        "# Trading benchmark",
+        "",
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · Python {platform.python_version()} · "
+        f"{platform.machine()} · {'quick' if quick else 'full'} run",
+        "",
+        "## Orders through validation, hold and fill",
+        "",
+        "SQLite with synchronous=FULL (WAL); PostgreSQL with its defaults "
+        "(synchronous_commit=on).",
+        "",
+        "| run | orders | seconds | orders/s |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [f"| {r.label} | {r.orders} | {r.seconds:.2f} | {r.rate:,.0f} |" for r in orders]
+    lines += [
+        "",
+        "## Ticks to WebSocket subscribers (/ws/market, loopback)",
+        "",
+        "| run | subscribers | ticks | p50 ms | p99 ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {t.label} | {t.subscribers} | {t.ticks} | {statistics.median(t.latencies_ms):.1f} "
+        f"| {t.pct(0.99):.1f} | {max(t.latencies_ms):.1f} |"
+        for t in ticks
+    ]
+    return "\n".join(lines) + "\n"
+
+
+async def main(quick: bool, backends: list[str]) -> None:
+    n_orders, customers = (4_000, 1_000) if quick else (12_000, 2_000)
+    subscribers, n_ticks = (1_000, 5) if quick else (1_000, 20)
+    orders = []
+    for backend in backends:
+        orders.append(
+            await run_orders(
+                "group commit (shipped)", n_orders, customers, group=True, backend=backend
+            )
+        )
+        orders.append(
+            await run_orders(
+                "baseline: one commit per step", 400, 200, group=False, backend=backend
+            )
+        )
+    ticks = [
+        await run_ticks("encode once per symbol (shipped)", subscribers, n_ticks, naive=False),
+        await run_ticks("baseline: encode per subscriber", subscribers, n_ticks, naive=True),
+    ]
+    text = report(orders, ticks, quick)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a shorter run")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    args = parser.parse_args()
+    asyncio.run(main(args.quick, ["sqlite"] if args.no_postgres else ["postgres", "sqlite"]))
