@@ -20,19 +20,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import uuid
-from collections.abc import AsyncIterator
 import json
 import platform
 import statistics
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -42,22 +41,21 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api.keys import CONTAINER  # noqa: E402
-from api.routes import ws_market  # noqa: E402
-from bot.migrate import upgrade  # noqa: E402
-from domain import schema  # noqa: E402
-from domain.banking.commands import ExternalPosting  # noqa: E402
-from domain.banking.engine import MoneyEngine  # noqa: E402
-from domain.banking.model import AccountType, Limits  # noqa: E402
-from domain.clock import ManualClock  # noqa: E402
-from domain.db import Database, connect  # noqa: E402
-from domain.ids import new_id  # noqa: E402
-from domain.money import Money  # noqa: E402
-from domain.trading.instruments import load_instruments  # noqa: E402
-from domain.trading.orders import OrderRequest, OrderType, Side  # noqa: E402
-from domain.trading.service import TradingService  # noqa: E402
-from domain.trading.simfeed import SimulatedFeed  # noqa: E402
-from domain.trading.ticker import Ticker  # noqa: E402
+from api.keys import CONTAINER
+from api.routes import ws_market
+from bot.migrate import upgrade
+from domain import schema
+from domain.banking.commands import ExternalPosting
+from domain.banking.engine import MoneyEngine
+from domain.banking.model import AccountType, Limits
+from domain.clock import ManualClock
+from domain.db import Database, connect
+from domain.money import Money
+from domain.trading.instruments import load_instruments
+from domain.trading.orders import OrderRequest, OrderType, Side
+from domain.trading.service import TradingService
+from domain.trading.simfeed import SimulatedFeed
+from domain.trading.ticker import Ticker
 
 RESULTS = Path(__file__).resolve().parent / "results" / "trading.md"
 LIMITS = Limits("INR", 10**12, 10**12, 10**12, 10**12)
@@ -202,8 +200,8 @@ class NaiveTicker(Ticker):
 
     def publish(self, *, force: bool = False) -> int:
         sent = 0
-        for symbol, subs in list(self._subs.items()):  # noqa: SLF001
-            quote = self._feed.quote(symbol)  # noqa: SLF001
+        for symbol, subs in list(self._subs.items()):
+            quote = self._feed.quote(symbol)
             for deliver in list(subs.values()):
                 deliver(json.dumps({"type": "tick", **quote.to_json()}))
                 sent += 1
@@ -236,7 +234,7 @@ async def run_ticks(label: str, subscribers: int, ticks: int, *, naive: bool) ->
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # noqa: SLF001
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     sent_at: dict[str, float] = {}
     latencies: list[float] = []
     connector = aiohttp.TCPConnector(limit=0)
@@ -285,8 +283,7 @@ def report(orders: list[OrdersResult], ticks: list[TicksResult], quick: bool) ->
         "",
         "## Orders through validation, hold and fill",
         "",
-        "SQLite with synchronous=FULL (WAL); PostgreSQL with its defaults "
-        "(synchronous_commit=on).",
+        "SQLite with synchronous=FULL (WAL); PostgreSQL with its defaults (synchronous_commit=on).",
         "",
         "| run | orders | seconds | orders/s |",
         "|---|---:|---:|---:|",
