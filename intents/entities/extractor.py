@@ -31,7 +31,8 @@ _TRADING_TYPES = {"symbol", "side", "order_type"}
 _TRADING_WORDS = re.compile(r"\b(?:shares?|stocks?|orders?|units?|etfs?|positions?|qty)\b", re.I)
 # Letter runs of lower-cased ASCII text. spaCy only splits a letter run inside
 # its special cases ("cannot" -> "can" "not"), so a lookup phrase can match only
-# when one of these runs is a phrase's first word (or such a special case).
+# when one of these runs is a phrase's first word (or the text holds such a
+# special case).
 _RUNS = re.compile(r"[a-z]+")
 
 
@@ -61,12 +62,16 @@ class EntityExtractor:
                     self._lookup_words.update(w for p in phrases for w in p.lower().split())
         self._fuzzy = FuzzySymbols(tables["symbol"], known_words)
         self._triggers = {w for w in first_words if w.isalpha()}
-        self._odd_firsts = tuple(sorted(w for w in first_words if not w.isalpha()))
+        # spaCy's special cases split letter runs ("can't" -> "ca" "n't"), and a
+        # few first words are not letters ("m&m"): for those, look for the text.
         tokenizer: Tokenizer = self._nlp.tokenizer
+        self._specials: dict[str, set[str]] = {}  # its first letter run -> special case
         for special, pieces in tokenizer.rules.items():
             words = [str(p.get(ORTH, "")).lower() for p in pieces]
-            if any(w in self._triggers or self._fuzzy.may_match(w) for w in words):
-                self._triggers.update(_RUNS.findall(special.lower()))
+            runs = _RUNS.findall(special.lower())
+            if runs and any(w in self._triggers or self._fuzzy.lookup(w) for w in words):
+                self._specials.setdefault(runs[0], set()).add(special.lower())
+        self._odd_firsts = tuple(sorted(first_words - self._triggers))
 
     @property
     def lookup_words(self) -> set[str]:
@@ -78,8 +83,12 @@ class EntityExtractor:
             return True
         if not words.isdisjoint(self._triggers):
             return True
-        if self._odd_firsts and any(w in text.lower() for w in self._odd_firsts):
+        lowered = text.lower()
+        if any(s in lowered for s in self._odd_firsts):
             return True
+        for run in words.intersection(self._specials):
+            if any(s in lowered for s in self._specials[run]):
+                return True
         return any(self._fuzzy.lookup(w) for w in words if self._fuzzy.may_match(w))
 
     def _lookups(self, text: str, words: set[str] | None = None) -> list[Entity]:
