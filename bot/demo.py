@@ -31,6 +31,7 @@ from domain.banking.views import AccountView
 from domain.errors import Conflict, DomainError
 from domain.identity.model import Scope
 from domain.money import Money, format_minor
+from domain.trading import demo as trading_demo
 
 KEY_PREFIX = "demo:"
 PASSWORD_FILE = "demo-password"
@@ -197,7 +198,11 @@ async def load(container: Container, *, today: date | None = None) -> DemoResult
         result.posted += 0 if outcome.replayed else 1
         result.already_posted += 1 if outcome.replayed else 0
 
+    trading = container.markets.trading
+    for username, symbol, quantity, average in trading_demo.HOLDINGS:
+        await trading.transfer_in(user_ids[username], symbol, quantity, quantity * average)
     for customer in demo.CUSTOMERS:
+        await container.markets.wealth.snapshot(user_ids[customer.username])
         views = await banking.accounts(user_ids[customer.username])
         result.customers.append(CustomerSummary(customer.full_name, customer.username, views))
     return result

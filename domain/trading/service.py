@@ -675,6 +675,32 @@ class TradingService:
         async with self._db.reading() as conn:
             return [_trade(r) for r in await conn.execute(query)]
 
+    async def transfer_in(self, customer_id: str, symbol: str, quantity: int, cost: int) -> bool:
+        """Record shares moved in from another depository account; False if already held."""
+        instrument = self.instrument(symbol)
+        h = schema.holdings
+        async with self._db.writing() as conn:
+            found = (
+                await conn.execute(
+                    select(h.c.quantity).where(
+                        h.c.customer_id == customer_id, h.c.symbol == instrument.symbol
+                    )
+                )
+            ).first()
+            if found is not None:
+                return False
+            await conn.execute(
+                insert(h).values(
+                    customer_id=customer_id,
+                    symbol=instrument.symbol,
+                    quantity=quantity,
+                    cost=cost,
+                    realised_pnl=0,
+                    updated_at=self._clock.now(),
+                )
+            )
+        return True
+
     async def holdings(self, customer_id: str) -> list[Holding]:
         h = schema.holdings
         query = select(h).where(h.c.customer_id == customer_id).order_by(h.c.symbol)

@@ -88,3 +88,15 @@ async def test_questions_about_prices_portfolio_and_wealth_are_answered(
     assert "weakest area" in advice[0].text
     orders = await _say(container, seeded, "status of my orders")
     assert orders[0].cards
+
+
+async def test_the_demo_gives_asha_infy_tcs_reliance_and_niftybees(container: Container) -> None:
+    from bot import demo
+
+    await demo.load(container)
+    asha = await container.identity.get_user_by_username("asha")
+    assert asha is not None
+    portfolio = await container.markets.trading.portfolio(asha.id)
+    assert {p.symbol for p in portfolio.positions} == {"INFY", "TCS", "RELIANCE", "NIFTYBEES"}
+    await demo.load(container)  # a second run adds nothing
+    assert len((await container.markets.trading.portfolio(asha.id)).positions) == 4
