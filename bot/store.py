@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from domain.ids import new_id
 
 __all__ = ["Conversation", "ConversationStore", "StaleConversation"]
 
+MAX_CACHED = 20_000
 # A conversation left alone this long starts afresh on the next message.
 IDLE = timedelta(hours=12)
 
@@ -40,6 +42,8 @@ class ConversationStore:
         self._db = db
         self._clock = clock
         self._writer = TurnWriter(db)
+        self._snapshots: OrderedDict[str, tuple[Any, ...]] = OrderedDict()
+        self._latest: dict[tuple[str, str], str] = {}
 
     def start(self) -> None:
         self._writer.start()
@@ -51,6 +55,9 @@ class ConversationStore:
         self, customer_id: str, channel: str, conversation_id: str | None = None
     ) -> Conversation:
         """The conversation to continue (the given one, or the latest live one), or a new one."""
+        cached = self._cached(customer_id, channel, conversation_id)
+        if cached is not None:
+            return cached
         c = schema.conversations
         query = select(c).where(c.c.customer_id == customer_id)
         if conversation_id is not None:
@@ -86,7 +93,7 @@ class ConversationStore:
         """
         now = self._clock.now()
         reply_id = new_id("msg")
-        await self._writer.write(
+        write = self._writer.write(
             PendingTurn(
                 conversation={
                     "id": conv.id,
@@ -135,9 +142,57 @@ class ConversationStore:
                 ],
             )
         )
+        try:
+            await write
+        except StaleConversation:
+            self._forget(conv.id)
+            raise
         conv.version += 1
         conv.updated_at = now
+        self._remember(conv)
         return reply_id
+
+    # -- the in-process copy of live conversations -----------------------------------
+    #
+    # Saves this process made are the newest it knows; reading them back from the
+    # database every turn cost more than the rest of a simple turn. Another
+    # process may have moved a conversation on since: then the version check
+    # refuses the save, the copy is dropped and the turn runs again on fresh state.
+
+    def _remember(self, conv: Conversation) -> None:
+        snapshot = (
+            conv.customer_id,
+            conv.channel,
+            conv.state.to_json(),
+            conv.version,
+            conv.created_at,
+            conv.updated_at,
+        )
+        self._snapshots[conv.id] = snapshot
+        self._snapshots.move_to_end(conv.id)
+        self._latest[(conv.customer_id, conv.channel)] = conv.id
+        while len(self._snapshots) > MAX_CACHED:
+            old_id, old = self._snapshots.popitem(last=False)
+            if self._latest.get((old[0], old[1])) == old_id:
+                del self._latest[(old[0], old[1])]
+
+    def _forget(self, conversation_id: str) -> None:
+        old = self._snapshots.pop(conversation_id, None)
+        if old is not None and self._latest.get((old[0], old[1])) == conversation_id:
+            del self._latest[(old[0], old[1])]
+
+    def _cached(
+        self, customer_id: str, channel: str, conversation_id: str | None
+    ) -> Conversation | None:
+        wanted = conversation_id or self._latest.get((customer_id, channel))
+        snap = self._snapshots.get(wanted) if wanted else None
+        if wanted is None or snap is None or snap[0] != customer_id:
+            return None
+        if conversation_id is None and (snap[1] != channel or snap[5] <= self._clock.now() - IDLE):
+            return None
+        return Conversation(
+            wanted, snap[0], snap[1], State.from_json(snap[2]), snap[3], snap[4], snap[5]
+        )
 
     # -- history and feedback -------------------------------------------------------
 
@@ -200,6 +255,7 @@ class ConversationStore:
         }
 
     async def delete(self, customer_id: str, conversation_id: str) -> None:
+        self._forget(conversation_id)
         c, m = schema.conversations, schema.chat_messages
         async with self._db.writing() as conn:
             owned = (
