@@ -723,6 +723,14 @@ def _event_paths() -> dict[str, Any]:
         "/api/v1/webhooks/{webhook_id}/test": {
             "post": _op("Send a webhook.test event", _ok(obj, "202"), params=wid, tag="webhooks")
         },
+        "/api/v1/webhooks/{webhook_id}/rotate-secret": {
+            "post": _op(
+                "A new whsec_ secret, shown only in this answer; the old one also signs for 24 h",
+                _ok(obj),
+                params=wid,
+                tag="webhooks",
+            )
+        },
         "/api/v1/webhooks/{webhook_id}/deliveries": {
             "get": _op("The delivery log", _ok(items), params=wid, tag="webhooks")
         },

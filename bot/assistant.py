@@ -26,7 +26,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.context import Customer, Services, Turn
-from bot.flows import add_payee, general, queries, trading, transfer, verify, wealth
+from bot.flows import add_payee, general, notifications, queries, trading, transfer, verify, wealth
 from bot.flows.common import seal
 from bot.llm.advice import Advisor, Answer, TransferProposal
 from bot.replies import Reply
@@ -150,7 +150,7 @@ class Assistant:
             u = Understanding(text="", intent="empty", confidence=0.0, confident=False)
             return u, [Reply("Say something like “what's my balance?” or “help”.")]
         u = self.understand(clean[:MAX_TEXT], turn.now(), turn.customer.timezone)
-        u = verify.recognise(_yes_no(u))
+        u = notifications.recognise(verify.recognise(_yes_no(u)))
         turn.events.append(
             {
                 "kind": "turn",
@@ -234,6 +234,8 @@ class Assistant:
             return general.suggestions(u.ranking)
         if intent == verify.INTENT:
             return await verify.answer(turn, u.text)
+        if intent == notifications.INTENT:
+            return await notifications.answer(turn, u)
         return general.not_yet(intent)
         if intent in trading.TASKS:
             task = Task(id=new_id("tsk"), intent=intent)
@@ -406,7 +408,7 @@ _OPEN = {"investment_advice", "financial_health", "out_of_scope"}
 _STARTERS = (
     set(queries.QUERY_INTENTS)
     | _TASKS
-    | {"list_payees", "help", "human_handoff", verify.INTENT}
+    | {"list_payees", "help", "human_handoff", verify.INTENT, notifications.INTENT}
     | set(general.COMING)
 )
     | trading.QUERIES

@@ -89,6 +89,7 @@ class Container:
             trading=self.markets.trading,
             wealth=self.markets.wealth,
             charts=self.markets.charts,
+            notifications=self.events.notifications,
         )
         if self.settings.anthropic_api_key is not None:
             from bot.llm.claude import ClaudeAdvisor

@@ -13,6 +13,7 @@ from domain.banking.service import BankingService
 from domain.clock import Clock
 from domain.identity.pins import PinService
 from domain.ledger.service import LedgerService
+from domain.notifications.service import NotificationService
 from domain.support.service import SupportService
 from domain.trading.service import TradingService
 from domain.wealth.service import WealthService
@@ -40,6 +41,7 @@ class Services:
     trading: TradingService | None = None
     wealth: WealthService | None = None
     charts: Charts | None = None
+    notifications: NotificationService | None = None
 
 
 @dataclass

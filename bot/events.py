@@ -163,7 +163,11 @@ def build_events(
         await outbox.append(conn, from_book(book, book.now))
 
     engine.batch_hooks.append(write_outbox)
-    bus: Bus = RedisBus(settings.redis_url) if settings.redis_url else LocalBus()
+    bus: Bus = (
+        RedisBus(settings.redis_url, channel=f"{settings.redis_channel_prefix}:events")
+        if settings.redis_url
+        else LocalBus()
+    )
     notifications = NotificationService(
         db, clock, window_s=settings.notification_window_s, large_debit=settings.large_debit
     )

@@ -93,8 +93,10 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(o.strip().rstrip("/").lower() for o in value.split(",") if o.strip())
         return value
-    # Events: Redis pub/sub fans events out across server processes when set.
+    # Events: Redis pub/sub fans events out across server processes when set; processes
+    # share a channel when they share the prefix (separate ones keep deployments apart).
     redis_url: str = ""
+    redis_channel_prefix: str = Field("swayam", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     events_poll_s: float = Field(0.02, gt=0, le=5)
     notification_window_s: float = Field(5.0, ge=0)
     large_debit: int = Field(50_000_00, gt=0)

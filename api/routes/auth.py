@@ -10,6 +10,7 @@ from api.auth import Limiters, client_ip
 from api.http import json_body, reject_unknown, required_string
 from api.keys import CONTAINER, RATE_LIMITER, principal_of
 from domain.errors import InvalidInput
+from domain.identity.devices import Device
 from domain.identity.service import MAX_PASSWORD
 from domain.identity.tokens import MAX_TOKEN_LENGTH
 
@@ -40,7 +41,8 @@ async def login(request: web.Request) -> web.Response:
     reject_unknown(body, {"username", "password"})
     username = required_string(body, "username", max_len=64)
     password = _password(body, "password")
-    pair = await request.app[CONTAINER].identity.login(username, password)
+    device = Device(request.headers.get("User-Agent", ""), client_ip(request))
+    pair = await request.app[CONTAINER].identity.login(username, password, device)
     return web.json_response(pair.to_json())
 
 

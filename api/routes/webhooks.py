@@ -51,6 +51,16 @@ async def test_webhook(request: web.Request) -> web.Response:
     return web.json_response(delivery, status=202)
 
 
+@routes.post("/api/v1/webhooks/{webhook_id}/rotate-secret")
+async def rotate_secret(request: web.Request) -> web.Response:
+    """Issue a new signing secret, shown once; the old one also signs for 24 hours."""
+    principal = require(request, Scope.CUSTOMER)
+    endpoint = await request.app[CONTAINER].events.webhooks.rotate_secret(
+        principal.user_id, request.match_info["webhook_id"]
+    )
+    return web.json_response(endpoint)
+
+
 @routes.get("/api/v1/webhooks/{webhook_id}/deliveries")
 async def list_deliveries(request: web.Request) -> web.Response:
     """The delivery log of an endpoint, newest first."""

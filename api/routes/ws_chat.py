@@ -12,7 +12,9 @@ Server frames::
     {"type": "ready", "customer": {"first_name": ...}}    after a good auth frame
     {"type": "typing", "state": true | false}
     {"type": "reply", "conversation_id", "message_id", "replies": [...]}
-    {"type": "push", "replies": [...]}                      from ``api.ws_hub``
+    {"type": "push", "replies": [...]}                      from ``api.ws_hub``, and right
+                                                            after ready: the notifications
+                                                            sent while the customer was away
     {"type": "pong"}
     {"type": "error", "code", "message"}                   the connection stays open
 
@@ -49,6 +51,8 @@ from api.routes.chat import MAX_CHAT_TEXT
 from api.ws_hub import Frame, Outbox
 from bot.bootstrap import Container
 from bot.context import Customer
+from bot.push import as_replies
+from bot.replies import Reply
 from domain.errors import DomainError, Unauthenticated
 from domain.identity.model import Principal
 
@@ -190,6 +194,7 @@ class _Session:
             raise _Closing(Close.RATE_LIMITED, "too many connections")
         self._writer = asyncio.create_task(self._write(self._outbox), name="ws-chat-writer")
         self._send({"type": "ready", "customer": {"first_name": self._customer.first_name}})
+        await self._send_inbox(principal.user_id)
         await self._read()
 
     async def close(self, code: Close | None, reason: str) -> None:
@@ -218,6 +223,13 @@ class _Session:
             await self._ws.close(code=Close.TRY_AGAIN_LATER, message=b"too slow to read replies")
         elif outbox.going_away:
             await self._ws.close(code=Close.GOING_AWAY, message=b"server shutting down")
+
+    async def _send_inbox(self, customer_id: str) -> None:
+        """Show what was sent while the customer was away; it counts as delivered now."""
+        notes = await self._container.events.notifications.undelivered(customer_id)
+        if notes:
+            replies = [Reply("While you were away:"), *as_replies(notes)]
+            self._send({"type": "push", "replies": [r.to_json() for r in replies]})
 
     def _send(self, frame: Frame) -> None:
         assert self._outbox is not None

@@ -20,7 +20,6 @@ COMING = {
     "create_rule": "Automatic rules",
     "list_rules": "Automatic rules",
     "manage_rule": "Automatic rules",
-    "notification_settings": "Notification settings",
     "spending_forecast": "Spending forecasts",
     "set_budget": "Budgets",
     "budget_status": "Budgets",

@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.clock import Clock
 from domain.db import Database, retrying
 from domain.errors import Conflict, Forbidden, InvalidInput, Locked, NotFound, Unauthenticated
+from domain.identity import devices
+from domain.identity.devices import Device
 from domain.identity.model import Principal, Scope, UserRecord
 from domain.identity.passwords import Passwords
 from domain.identity.tokens import TokenKind, TokenPair, hash_token, kind_of, new_token
@@ -210,8 +212,12 @@ class IdentityService:
 
     # -- sign-in -----------------------------------------------------------
 
-    async def login(self, username: str, password: str) -> TokenPair:
-        """Check a password and open a new session (a token family)."""
+    async def login(self, username: str, password: str, device: Device | None = None) -> TokenPair:
+        """Check a password and open a new session (a token family).
+
+        With ``device``, a customer's sign-in from a device not seen before raises
+        a ``security.new_device_login`` event in the same transaction.
+        """
         name = normalise_username(username)
         async with self._db.reading() as conn:
             user = await self._user_row(conn, name)
@@ -232,7 +238,7 @@ class IdentityService:
         rehash = None
         if self._passwords.needs_rehash(user.password_hash):
             rehash = await asyncio.to_thread(self._passwords.hash, password)
-        return await retrying(lambda: self._open_session(user, rehash))
+        return await retrying(lambda: self._open_session(user, rehash, device))
 
     async def _record_failure(self, user_id: str) -> float | None:
         """Count a failed sign-in; lock the account on the last allowed one.
@@ -261,7 +267,9 @@ class IdentityService:
             await ledger.append(conn, [ledger_events.login(user_id, ok=False, locked=locks)], now)
         return float(self._config.lockout_s) if locks else None
 
-    async def _open_session(self, user: Any, rehash: str | None) -> TokenPair:
+    async def _open_session(
+        self, user: Any, rehash: str | None, device: Device | None = None
+    ) -> TokenPair:
         now = self._clock.now()
         async with self._db.writing() as conn:
             # Re-checked under the write lock: a parallel guess may have just locked it.
@@ -276,6 +284,9 @@ class IdentityService:
             await conn.execute(update(users).where(users.c.id == user.id).values(**values))
             family_id = new_id("fam")
             pair = await self._issue_pair(conn, user.id, Scope(user.role), family_id)
+            if device is not None and Scope(user.role) is Scope.CUSTOMER:
+                # The outbox before the audit log: appending to the log takes its lock last.
+                await devices.remember(conn, user.id, device, now)
             await ledger.append(
                 conn, [ledger_events.login(user.id, ok=True, family_id=family_id)], now
             )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
@@ -249,7 +249,14 @@ class NotificationService:
                 .where(
                     schema.accounts.c.customer_id == event.customer_id,
                     t.c.created_at >= since,
-                    t.c.id != event.subject_id,
+                    # Only what came before this outflow: a batch may hold later ones too.
+                    or_(
+                        t.c.created_at < event.occurred_at,
+                        and_(
+                            t.c.created_at == event.occurred_at,
+                            t.c.id < (event.subject_id or ""),
+                        ),
+                    ),
                 )
                 .order_by(t.c.created_at)
                 .limit(500)

@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 SCHEDULE_S = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
 MAX_ENDPOINTS = 20
+# After a rotation the old secret signs too for this long, so receivers can switch over.
+ROTATION_GRACE_S = 24 * 3600
 
 _e = schema.webhook_endpoints
 _d = schema.webhook_deliveries
@@ -199,6 +201,24 @@ class WebhookService:
                 update(_e).where(_e.c.id == endpoint_id).values(deleted_at=self._clock.now())
             )
 
+    async def rotate_secret(
+        self, customer_id: str, endpoint_id: str, grace_s: int = ROTATION_GRACE_S
+    ) -> dict[str, Any]:
+        """A new signing secret, shown once; the old one keeps signing for ``grace_s``."""
+        now = self._clock.now()
+        secret = signing.new_secret()
+        async with self._db.writing() as conn:
+            endpoint = await self._endpoint(conn, customer_id, endpoint_id)
+            current = signing.active_secrets(endpoint.secret, int(now.timestamp()))[0]
+            stored = signing.rotated(secret, current, int(now.timestamp()) + grace_s)
+            await conn.execute(update(_e).where(_e.c.id == endpoint.id).values(secret=stored))
+        expires = now + timedelta(seconds=grace_s)
+        return {
+            **_endpoint_json(endpoint),
+            "secret": secret,
+            "previous_secret_expires_at": expires.isoformat(),
+        }
+
     async def test(self, customer_id: str, endpoint_id: str) -> dict[str, Any]:
         """Queue a ``webhook.test`` delivery to one endpoint."""
         now = self._clock.now()
@@ -321,7 +341,8 @@ class WebhookService:
             # The receiver checks this against its own clock, so it is wall time.
             stamp = int(time.time())
             # The event id is the message id: receivers deduplicate retries by it.
-            head = signing.headers([r.secret], r.event_id, stamp, body)
+            keys = signing.active_secrets(r.secret, int(now.timestamp()))
+            head = signing.headers(keys, r.event_id, stamp, body)
             async with gate:
                 try:
                     self.validate_url(r.url)

@@ -21,6 +21,21 @@ def new_secret() -> str:
     return PREFIX + base64.b64encode(_random.token_bytes(24)).decode()
 
 
+def rotated(new: str, old: str, old_until: int) -> str:
+    """How an endpoint stores its secrets mid-rotation: the new one, then the old one's expiry."""
+    return f"{new} {old}~{old_until}"
+
+
+def active_secrets(stored: str, now: int) -> list[str]:
+    """The secrets that sign now, newest first (the old one only until its expiry)."""
+    out: list[str] = []
+    for item in stored.split():
+        secret, _, until = item.partition("~")
+        if not until or (until.isdigit() and now < int(until)):
+            out.append(secret)
+    return out
+
+
 def _key(secret: str) -> bytes:
     raw = secret[len(PREFIX) :] if secret.startswith(PREFIX) else secret
     return base64.b64decode(raw)

@@ -17,6 +17,9 @@ WS = aiohttp.ClientWebSocketResponse
 
 
 async def connect(world: World, who: str = "asha", **headers: str) -> WS:
+    # Seeding made notifications; read them all so no inbox push precedes the replies.
+    await world.container.events.dispatcher.drain()
+    await world.client.post("/api/v1/notifications/read-all", headers=world.auth(who))
     ws = await world.client.ws_connect("/ws/chat", headers=headers)
     await ws.send_json({"type": "auth", "token": world.tokens[who]})
     ready = await ws.receive_json()
