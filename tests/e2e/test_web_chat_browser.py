@@ -210,3 +210,16 @@ async def test_a_dropped_connection_reconnects_and_the_conversation_carries_on(
     convs = await server.container.conversations.list(server.ids["asha"])
     assert [c["channel"] for c in convs] == ["web"]
     assert problems == []
+
+
+async def test_a_chart_in_a_reply_is_shown(browser: Any, server: Server) -> None:
+    from playwright.async_api import expect
+
+    page, problems = await open_phone(browser, server)
+    await say(page, "what is my net worth?")
+    chart = page.get_by_role("img", name="Chart: Your net worth is")
+    await expect(chart).to_be_visible()
+    width = await chart.evaluate("img => img.complete ? img.naturalWidth : 0")
+    assert width > 0
+    assert (await chart.get_attribute("src") or "").startswith("blob:")
+    assert problems == []

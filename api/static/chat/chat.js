@@ -267,6 +267,22 @@
     append(el("div", "msg me", text));
   }
 
+  // Charts are the customer's own data: fetched with the access token (an <img>
+  // cannot send one) and shown from a blob URL.
+  async function showChart(img, url) {
+    if (!url.startsWith("/charts/")) return;
+    try {
+      const resp = await fetch(url, {
+        headers: { "Authorization": "Bearer " + (session ? session.access : "") },
+        credentials: "omit",
+      });
+      if (!resp.ok) throw new Error(resp.statusText);
+      img.src = URL.createObjectURL(await resp.blob());
+    } catch (err) {
+      img.replaceWith(el("p", "note", "The chart could not be loaded."));
+    }
+  }
+
   function addReply(reply, className) {
     const box = el("div", "msg " + className);
     box.append(el("p", "", reply.text));
@@ -281,9 +297,8 @@
     if (reply.image_url) {
       const img = el("img");
       img.alt = "Chart: " + reply.text;
-      img.loading = "lazy";
-      img.src = reply.image_url;  // an attribute, never markup
       box.append(img);
+      showChart(img, reply.image_url);
     }
     if (reply.buttons && reply.buttons.length) {
       const row = el("div", "actions");
