@@ -223,3 +223,16 @@ async def test_a_chart_in_a_reply_is_shown(browser: Any, server: Server) -> None
     assert width > 0
     assert (await chart.get_attribute("src") or "").startswith("blob:")
     assert problems == []
+
+
+async def test_a_signed_in_customer_gets_a_telegram_link_code(browser: Any, server: Server) -> None:
+    from playwright.async_api import expect
+
+    page, problems = await open_phone(browser, server)
+    await page.get_by_role("button", name="Link Telegram").click()
+    shown = page.get_by_text("To link Telegram, send /start ")
+    await expect(shown).to_be_visible()
+    code = (await shown.inner_text()).split("/start ")[1].split()[0]
+    linked = await server.container.telegram_links.redeem(424242, code)
+    assert linked.id == server.ids["asha"]
+    assert problems == []

@@ -17,6 +17,7 @@
     password: $("password"), loginError: $("login-error"), loginButton: $("login-button"),
     chatView: $("chat-view"), log: $("log"), typing: $("typing"), composer: $("composer"),
     message: $("message"), send: $("send"), status: $("status"), logout: $("logout"),
+    linkTelegram: $("link-telegram"),
   };
 
   let session = load(STORE);            // {access, refresh, expiresAt}
@@ -126,6 +127,26 @@
     }
   });
 
+  // A one-time code to send to the bot as "/start CODE" (or a deep link).
+  ui.linkTelegram.addEventListener("click", async () => {
+    try {
+      const issued = await api("POST", "/api/v1/telegram/link-code", undefined, session.access);
+      const box = el("div", "msg bot");
+      const until = new Date(issued.expires_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      box.append(el("p", "", `To link Telegram, send ${issued.start_command} to the Swayam bot before ${until}. The code works once.`));
+      if (typeof issued.deep_link === "string" && issued.deep_link.startsWith("https://t.me/")) {
+        const open = el("a", "", "Open in Telegram");
+        open.href = issued.deep_link;
+        open.target = "_blank";
+        open.rel = "noopener noreferrer";
+        box.append(open);
+      }
+      append(box);
+    } catch (err) {
+      system("Could not get a link code: " + err.message, true);
+    }
+  });
+
   function signedOut(reason) {
     session = null;
     conversationId = null;
@@ -138,6 +159,7 @@
     labels.clear();
     ui.chatView.hidden = true;
     ui.logout.hidden = true;
+    ui.linkTelegram.hidden = true;
     ui.loginView.hidden = false;
     ui.loginError.textContent = reason || "";
     setStatus("");
@@ -148,6 +170,7 @@
     ui.loginView.hidden = true;
     ui.chatView.hidden = false;
     ui.logout.hidden = false;
+    ui.linkTelegram.hidden = false;
     setReady(false);
     connect();
     ui.message.focus();
