@@ -11,6 +11,8 @@ account.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -71,9 +73,8 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
         # Take transaction control away from the driver: we emit BEGIN ourselves.
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
-        # Wait for other writers before anything else, WAL switch included.
         cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _ensure_wal(cursor)
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
@@ -83,6 +84,24 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _ensure_wal(cursor: Any) -> None:
+    """Switch a database file to WAL once; it stays so.
+
+    The switch needs an exclusive lock that SQLite's busy handler does not
+    wait for, so two connections opening a fresh file at once can collide:
+    try again briefly. Migrated files are already in WAL mode.
+    """
+    for attempt in range(50):
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+            return
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            if attempt == 49:
+                raise
+            time.sleep(0.02)
 
 
 def connect(url: str, *, pool_size: int = 10) -> Database:

@@ -24,6 +24,10 @@ def _run(connection: Connection) -> None:
         render_as_batch=is_sqlite,
         compare_type=True,
     )
+    if is_sqlite:
+        # Databases are born in WAL mode (the mode persists in the file), so
+        # servers never race to switch it.
+        connection.exec_driver_sql("PRAGMA journal_mode=WAL")
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
             # Several servers may start at once; one migrates, the others wait.
