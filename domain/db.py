@@ -94,7 +94,8 @@ def _ensure_wal(cursor: Any) -> None:
     try again briefly. Migrated files are already in WAL mode.
     """
     for attempt in range(50):
-        if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+        cursor.execute("PRAGMA journal_mode")
+        if str(cursor.fetchone()[0]).lower() == "wal":
             return
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
