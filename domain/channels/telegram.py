@@ -19,6 +19,8 @@ from sqlalchemy import delete, insert, select, update
 from domain.clock import Clock
 from domain.db import Database, retrying
 from domain.errors import InvalidInput, NotFound
+from domain.ledger import events as ledger_events
+from domain.ledger import store as ledger
 from domain.schema import telegram_link_codes, telegram_links, users
 
 CODE_TTL = timedelta(minutes=10)
@@ -109,14 +111,21 @@ class TelegramLinks:
                 customer_id = spent.scalar_one_or_none()
                 if customer_id is None:
                     raise _bad_code()
-                await conn.execute(
-                    delete(telegram_links).where(telegram_links.c.chat_id == chat_id)
+                replaced = await conn.execute(
+                    delete(telegram_links)
+                    .where(telegram_links.c.chat_id == chat_id)
+                    .returning(telegram_links.c.customer_id)
                 )
+                audit = [
+                    ledger_events.telegram_unlinked(old, chat_id) for old in replaced.scalars()
+                ]
                 await conn.execute(
                     insert(telegram_links).values(
                         chat_id=chat_id, customer_id=customer_id, linked_at=now
                     )
                 )
+                audit.append(ledger_events.telegram_linked(customer_id, chat_id))
+                await ledger.append(conn, audit, now)
                 row = (
                     await conn.execute(
                         select(users.c.id, users.c.full_name, users.c.timezone).where(
@@ -153,9 +162,13 @@ class TelegramLinks:
 
         async def attempt() -> bool:
             async with self._db.writing() as conn:
-                result = await conn.execute(
-                    delete(telegram_links).where(telegram_links.c.chat_id == chat_id)
+                removed = await conn.execute(
+                    delete(telegram_links)
+                    .where(telegram_links.c.chat_id == chat_id)
+                    .returning(telegram_links.c.customer_id)
                 )
-                return bool(result.rowcount)
+                audit = [ledger_events.telegram_unlinked(c, chat_id) for c in removed.scalars()]
+                await ledger.append(conn, audit, self._clock.now())
+                return bool(audit)
 
         return await retrying(attempt)

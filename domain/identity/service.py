@@ -468,8 +468,15 @@ class IdentityService:
             now = self._clock.now()
             async with self._db.writing() as conn:
                 await self._revoke(conn, auth_tokens.c.user_id == user_id, now)
-                await conn.execute(
-                    delete(telegram_links).where(telegram_links.c.customer_id == user_id)
+                unlinked = await conn.execute(
+                    delete(telegram_links)
+                    .where(telegram_links.c.customer_id == user_id)
+                    .returning(telegram_links.c.chat_id)
+                )
+                await ledger.append(
+                    conn,
+                    [ledger_events.telegram_unlinked(user_id, int(c)) for c in unlinked.scalars()],
+                    now,
                 )
                 await conn.execute(
                     update(telegram_link_codes)

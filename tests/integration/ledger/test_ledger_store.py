@@ -65,6 +65,23 @@ async def test_money_payees_limits_and_tokens_each_leave_an_entry(container: Con
     ]
 
 
+async def test_telegram_linking_and_unlinking_are_recorded(container: Container) -> None:
+    c = container
+    asha = await c.identity.create_user("asha", "Asha Verma", "correct-horse-1")
+    first = await c.telegram_links.new_code(asha)
+    await c.telegram_links.redeem(1001, first.code)
+    await c.telegram_links.unlink(1001)
+    again = await c.telegram_links.new_code(asha)
+    await c.telegram_links.redeem(1002, again.code)
+    await c.identity.logout_all(asha)
+    assert [t for t in await _types(c) if t.startswith("telegram")] == [
+        "telegram_linked",
+        "telegram_unlinked",
+        "telegram_linked",
+        "telegram_unlinked",
+    ]
+
+
 async def test_sign_ins_and_failed_sign_ins_are_recorded(container: Container) -> None:
     await container.identity.create_user("asha", "Asha Verma", "correct-horse-1")
     await container.identity.login("asha", "correct-horse-1")
