@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -31,6 +32,8 @@ from domain.events import model as ev
 from domain.events.consumers import claim
 from domain.events.model import Event
 from domain.ids import new_id
+from domain.ledger import events as ledger_events
+from domain.ledger import store as ledger
 from domain.webhooks import signing, targets
 
 log = logging.getLogger(__name__)
@@ -162,6 +165,10 @@ class WebhookService:
                     secret=secret,
                     created_at=now,
                 )
+            )
+            host = urlsplit(url).hostname or ""
+            await ledger.append(
+                conn, [ledger_events.webhook_registered(customer_id, endpoint_id, host)], now
             )
         return {
             "id": endpoint_id,

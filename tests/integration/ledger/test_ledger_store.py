@@ -82,6 +82,12 @@ async def test_telegram_linking_and_unlinking_are_recorded(container: Container)
     ]
 
 
+async def test_webhook_registrations_are_recorded(container: Container) -> None:
+    asha = await container.identity.create_user("asha", "Asha Verma", "correct-horse-1")
+    await container.events.webhooks.create(asha, "https://hooks.example.com/swayam", None)
+    assert await _types(container) == ["webhook_registered"]
+
+
 async def test_sign_ins_and_failed_sign_ins_are_recorded(container: Container) -> None:
     await container.identity.create_user("asha", "Asha Verma", "correct-horse-1")
     await container.identity.login("asha", "correct-horse-1")
