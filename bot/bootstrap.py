@@ -188,8 +188,10 @@ def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = N
         max_batch=settings.max_batch,
         group_commit=settings.group_commit,
     )
-    # The outbox hook goes first: the ledger's append must take its lock last.
+    # The outbox hook goes first, then trading's rows: the ledger's append must
+    # take its lock last.
     events = build_events(settings, clock, db, engine)
+    markets = build_markets(settings, db, clock, engine)
     ledger = build_ledger(settings, db, clock)
 
     async def record_batch(conn: AsyncConnection, book: Book) -> None:
@@ -209,7 +211,7 @@ def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = N
         conversations=ConversationStore(db, clock),
         telegram_links=TelegramLinks(db, clock),
         events=events,
-        markets=build_markets(settings, db, clock, engine),
+        markets=markets,
         ledger=ledger,
         nlu=nlu,
     )

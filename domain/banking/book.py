@@ -19,6 +19,7 @@ from typing import Any
 
 from domain.banking import limits as limit_rules
 from domain.banking.commands import (
+    ExecuteOrder,
     ExternalPosting,
     MakeTransfer,
     PlaceHold,
@@ -62,6 +63,8 @@ class Book:
     new_holds: list[Hold] = field(default_factory=list)
     changed_holds: dict[str, Hold] = field(default_factory=dict)
     touched: set[str] = field(default_factory=set)
+    # Attachments of the commands applied, with their results, for the batch hooks.
+    attached: list[tuple[object, dict[str, Any]]] = field(default_factory=list)
 
     # -- lookups ---------------------------------------------------------
 
@@ -431,3 +434,63 @@ class Book:
             "transfers": [t.to_json() for t in transfers],
             "hold": hold.to_json() if hold else None,
         }
+
+    def execute_order(self, cmd: ExecuteOrder) -> dict[str, Any]:
+        """Reserve a buy's cash and settle what fills now: all of it, or nothing."""
+        account = self._trading_account(cmd.account_id, cmd.customer_id)
+        exchange = self._bank_account(EXCHANGE_ACCOUNT_ID)
+        if cmd.side not in ("buy", "sell"):
+            raise InvalidInput("invalid_side", "'side' must be 'buy' or 'sell'.")
+        # Every check comes before the first change, so a refusal leaves nothing behind.
+        cost = 0
+        if cmd.value is not None:
+            charges = cmd.charges or Money(0, cmd.value.currency)
+            self._same_currency(cmd.value, account)
+            self._same_currency(charges, account)
+            if cmd.value.minor <= 0 or charges.minor < 0:
+                raise InvalidInput("invalid_amount", "A fill needs a positive value.")
+            cost = cmd.value.minor + charges.minor
+            if cmd.side == "sell":
+                self._funds(account, charges.minor - cmd.value.minor, "This trade")
+        if cmd.side == "sell":
+            if cmd.hold is not None:
+                raise InvalidInput("invalid_hold", "A sell spends no hold.")
+        else:
+            if cmd.hold is None or cmd.expires_at is None:
+                raise InvalidInput("missing_hold", "A buy reserves its cash with a hold.")
+            self._same_currency(cmd.hold, account, exchange)
+            if cmd.hold.minor <= 0:
+                raise InvalidInput("invalid_amount", "A hold must be for more than zero.")
+            if cmd.expires_at <= self.now:
+                raise InvalidInput("invalid_expiry", "'expires_at' must be in the future.")
+            if cost > cmd.hold.minor:
+                raise Rejected(
+                    "amount_above_hold",
+                    f"This fill needs {format_minor(cost)}; the order holds less.",
+                )
+            self._funds(account, cmd.hold.minor, "This order")
+        hold = None
+        if cmd.hold is not None and cmd.expires_at is not None:
+            hold = self._reserve(
+                cmd.customer_id, account, exchange, None, cmd.hold, cmd.expires_at, cmd.hold_memo
+            )
+        result: dict[str, Any] = {"id": cmd.order_id, "hold": None, "transfers": []}
+        if cmd.value is not None:
+            settled = self.settle_trade(
+                SettleTrade(
+                    principal_id=cmd.principal_id,
+                    idempotency_key=cmd.idempotency_key,
+                    customer_id=cmd.customer_id,
+                    account_id=cmd.account_id,
+                    side=cmd.side,
+                    value=cmd.value,
+                    charges=cmd.charges or Money(0, cmd.value.currency),
+                    hold_id=hold.id if hold else None,
+                    final=cmd.final,
+                    memo=cmd.memo,
+                )
+            )
+            result.update(hold=settled["hold"], transfers=settled["transfers"])
+        elif hold is not None:
+            result["hold"] = hold.to_json()
+        return result

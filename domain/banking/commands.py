@@ -3,12 +3,18 @@
 ``fingerprint()`` hashes what the request asks for (not who sent it or the
 key), so a resend with the same key and payload replays the first answer and
 a different payload under the same key is refused.
+
+``attachment`` is not part of the request: it is what the sender wants
+written in the same transaction as the command's effects (trading's order,
+trade and holding rows). The engine hands it, with the command's result, to
+its batch hooks when the command applies; a replayed or refused command
+attaches nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import ClassVar
 
@@ -21,6 +27,7 @@ class Command:
     # Who sent it (user id); idempotency keys are scoped to them.
     principal_id: str
     idempotency_key: str
+    attachment: object = field(default=None, compare=False, repr=False)
 
     def fingerprint(self) -> str:
         """SHA-256 over the operation and every field but sender and key."""
@@ -41,7 +48,7 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 def _payload_fields(cls: type[Command]) -> tuple[str, ...]:
     names = _FIELDS.get(cls)
     if names is None:
-        skip = ("principal_id", "idempotency_key")
+        skip = ("principal_id", "idempotency_key", "attachment")
         names = _FIELDS[cls] = tuple(f.name for f in fields(cls) if f.name not in skip)
     return names
 
@@ -135,3 +142,34 @@ class SettleTrade(Command):
     hold_id: str | None = None
     final: bool = False
     memo: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecuteOrder(Command):
+    """Place a trading order in one step: reserve a buy's cash and settle what fills now.
+
+    A buy holds ``hold`` on the trading account towards the exchange; when
+    ``value`` is given a fill then spends value + charges from that hold (a
+    sell credits the value and debits the charges), and ``final`` releases
+    what is left. The fingerprint is the order as the customer asked for it
+    (``request``), not the prices worked out from the market, so a resend
+    after the price moved replays the first answer instead of conflicting.
+    """
+
+    operation: ClassVar[str] = "execute_order"
+    customer_id: str
+    account_id: str
+    order_id: str
+    request: str
+    side: str  # "buy" | "sell"
+    hold: Money | None = None
+    expires_at: datetime | None = None
+    hold_memo: str | None = None
+    value: Money | None = None  # None: nothing fills now, the order rests
+    charges: Money | None = None
+    final: bool = False
+    memo: str | None = None
+
+    def fingerprint(self) -> str:
+        parts = (self.operation, self.customer_id, self.account_id, self.request)
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

@@ -40,6 +40,7 @@ from domain.banking.batch_sql import BatchSQL
 from domain.banking.book import Book
 from domain.banking.commands import (
     Command,
+    ExecuteOrder,
     ExternalPosting,
     MakeTransfer,
     PlaceHold,
@@ -238,6 +239,8 @@ class MoneyEngine:
                     entry = _Stored(cmd.operation, fingerprint, "error", _error_doc(err))
                 else:
                     outcomes.append(receipt)
+                    if cmd.attachment is not None:
+                        book.attached.append((cmd.attachment, receipt.result))
                     entry = _Stored(cmd.operation, fingerprint, "ok", receipt.result)
                 stored[key] = entry
                 fresh_keys.append(
@@ -278,7 +281,7 @@ class MoneyEngine:
                 currencies.add(cmd.amount.currency)
             elif isinstance(cmd, PostHold | VoidHold):
                 hold_ids.add(cmd.hold_id)
-            elif isinstance(cmd, PlaceOrderHold | SettleTrade):
+            elif isinstance(cmd, PlaceOrderHold | SettleTrade | ExecuteOrder):
                 account_ids.update((cmd.account_id, EXCHANGE_ACCOUNT_ID, CHARGES_ACCOUNT_ID))
                 if isinstance(cmd, SettleTrade) and cmd.hold_id:
                     hold_ids.add(cmd.hold_id)
@@ -387,6 +390,8 @@ def _apply_one(book: Book, cmd: Command) -> dict[str, Any]:
         return book.place_order_hold(cmd).to_json()
     if isinstance(cmd, SettleTrade):
         return book.settle_trade(cmd)
+    if isinstance(cmd, ExecuteOrder):
+        return book.execute_order(cmd)
     raise TypeError(f"unknown command {cmd!r}")
 
 

@@ -1,15 +1,22 @@
 """Order execution: placing, filling, cancelling and expiring orders.
 
-Cash never moves here: a buy reserves trading cash with a hold, and each fill
-is one ``SettleTrade`` command for the money engine (value to the exchange,
-charges to the bank, atomically). Orders, trades and holdings are written
-after the engine's receipt, through the trading journal.
+Cash never moves here; every step is one money-engine command that carries
+the trading rows it implies as its attachment, written by the engine's batch
+hook in the same transaction (``journal.write_attached``):
 
-Idempotency: an order is keyed by the customer's client order id; a resend
-with the same request returns the same order. Every engine command an order
-issues has a key derived from the order (``order-hold:``, ``fill:<id>:<n>``,
-``release:``), so a retried step replays rather than moving money twice.
-Orders for one customer are handled one at a time in this process.
+- placing: one ``ExecuteOrder`` holds a buy's cash, settles what fills at
+  once (value to the exchange, charges to the bank) and writes the order,
+  its trade and the holding. Validation happens before, outside the engine,
+  so group commit carries many orders per fsync;
+- a resting order filling later: one ``SettleTrade`` with the order update,
+  the trade and the holding;
+- cancelling or expiring: one ``VoidHold`` with the order's new status.
+
+A crash therefore never leaves money and orders out of step. Idempotency:
+an order is keyed by the customer's client order id (``order:<id>``); a
+resend with the same request replays the first answer, from this process or
+another. Later steps have keys derived from the order (``fill:<id>:<n>``,
+``release:``). Orders for one customer are handled one at a time here.
 """
 
 from __future__ import annotations
@@ -19,10 +26,9 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from domain import schema
-from domain.banking.commands import PlaceOrderHold, SettleTrade, VoidHold
+from domain.banking.commands import ExecuteOrder, SettleTrade, VoidHold
 from domain.banking.engine import MoneyEngine
 from domain.clock import Clock
 from domain.db import Database
@@ -128,7 +134,7 @@ class OrderDesk:
     async def place_order(
         self, customer_id: str, client_order_id: str, request: OrderRequest
     ) -> Order:
-        """Validate, reserve, and (when the market allows) fill at once."""
+        """Validate, then reserve and fill (when the market allows) in one engine command."""
         if not client_order_id or len(client_order_id) > 255:
             raise InvalidInput(
                 "invalid_client_order_id", "Give a client order id (Idempotency-Key)."
@@ -172,103 +178,136 @@ class OrderDesk:
                 created_at=now,
                 updated_at=now,
             )
+            hold = None
             if request.side is Side.BUY:
                 price = rules.reserve_price(request, quote, instrument.tick_size_minor)
                 value = price * request.quantity
-                amount = value + delivery_charges("buy", value, self.rates).total
-                receipt = await self._engine.submit(
-                    PlaceOrderHold(
-                        principal_id=customer_id,
-                        idempotency_key=f"order-hold:{client_order_id}",
-                        customer_id=customer_id,
-                        account_id=account_id,
-                        amount=Money(amount),
-                        expires_at=order.valid_until + _HOLD_GRACE,
-                        memo=f"Order: buy {request.quantity} {instrument.symbol}",
-                    )
+                hold = value + delivery_charges("buy", value, self.rates).total
+            fill = self._plan(order, instrument, quote, hold) if quote.market_open else None
+            placed = fill.order if fill is not None else order
+            trade = fill.trade if fill is not None else None
+            receipt = await self._engine.submit(
+                ExecuteOrder(
+                    principal_id=customer_id,
+                    # Keyed by the client's id: a resend, from this process or another,
+                    # replays the first answer instead of placing a second order.
+                    idempotency_key=f"order:{client_order_id}",
+                    customer_id=customer_id,
+                    account_id=account_id,
+                    order_id=order.id,
+                    request=request.fingerprint(),
+                    side=request.side.value,
+                    hold=Money(hold) if hold is not None else None,
+                    expires_at=order.valid_until + _HOLD_GRACE if hold is not None else None,
+                    hold_memo=f"Order: buy {request.quantity} {instrument.symbol}",
+                    value=Money(trade.value) if trade else None,
+                    charges=Money(trade.charges.total) if trade else None,
+                    final=placed.status is OrderStatus.FILLED,
+                    memo=_fill_memo(trade) if trade else None,
+                    attachment=Entry(
+                        new_order=new_order_row(placed, request), **fill_entry(placed, trade)
+                    ),
                 )
-                order.hold_id = receipt.id
-            fill = None
-            if quote.market_open:
-                room = amount if request.side is Side.BUY else None
-                fill = await self._fill(order, instrument, quote, room=room)
-            try:
-                await self._journal.write(
-                    Entry(new_order=new_order_row(order, request), **fill_entry(order, fill))
-                )
-                used.add(client_order_id)
-            except IntegrityError:
-                existing = await self._history.by_client_id(customer_id, client_order_id)
-                if existing is None:
-                    raise
-                return _replayed(existing, request)
-            return order
+            )
+            used.add(client_order_id)
+            if receipt.replayed:
+                return await self._history.order(customer_id, receipt.id)
+            hold_doc = receipt.result.get("hold")
+            placed.hold_id = hold_doc["id"] if isinstance(hold_doc, dict) else None
+            return placed
 
     # -- filling -------------------------------------------------------------------
 
-    async def _fill(
-        self, order: Order, instrument: Instrument, quote: Quote, *, room: int | None = None
-    ) -> Trade | None:
-        """Settle what of ``order`` fills against ``quote`` now; updates ``order`` in place."""
-        if not order.triggered and rules.triggered(order, quote):
-            order.triggered = True
-            order.updated_at = self._clock.now()
-        tick = instrument.tick_size_minor
-        price = rules.fill_price(order, quote, tick)
+    def _plan(
+        self, order: Order, instrument: Instrument, quote: Quote, room: int | None
+    ) -> _Fill | None:
+        """What of ``order`` fills against ``quote`` now, within ``room`` of held cash.
+
+        Returns the order as it would stand after the fill (``order`` itself is not
+        changed), or None if nothing fills; a copy with ``quantity`` 0 means a buy
+        whose hold no longer covers a single share.
+        """
+        after = replace(order)
+        if not after.triggered and rules.triggered(after, quote):
+            after.triggered = True
+            after.updated_at = self._clock.now()
+        price = rules.fill_price(after, quote, instrument.tick_size_minor)
         if price is None:
-            return None
-        quantity = rules.fill_quantity(order, self.max_fill)
-        side = order.side.value
-        if order.side is Side.BUY:
-            if room is None:
-                room = await self._hold_room(order)
+            return _Fill(after, None) if after.triggered != order.triggered else None
+        quantity = rules.fill_quantity(after, self.max_fill)
+        side = after.side.value
+        if after.side is Side.BUY:
+            room = room or 0
             while quantity > 0:
                 cost = price * quantity
                 if cost + delivery_charges(side, cost, self.rates).total <= room:
                     break
                 quantity = min(quantity - 1, room * quantity // (cost + 1))
             if quantity <= 0:
-                await self._finish(
-                    order, OrderStatus.REJECTED, "The price moved beyond the funds held."
-                )
-                return None
+                return _Fill(after, None, short=True)
         value = price * quantity
         charges = delivery_charges(side, value, self.rates)
-        final = quantity == order.remaining
-        receipt = await self._engine.submit(
-            SettleTrade(
-                principal_id=order.customer_id,
-                # Keyed by the client's id, so two processes racing on one resend
-                # replay one settlement instead of paying twice.
-                idempotency_key=f"fill:{order.client_order_id}:{order.filled_quantity}",
-                customer_id=order.customer_id,
-                account_id=order.account_id,
-                side=side,
-                value=Money(value),
-                charges=Money(charges.total),
-                hold_id=order.hold_id if order.side is Side.BUY else None,
-                final=final,
-                memo=f"{side.title()} {quantity} {order.symbol} @ {price / 100:.2f}",
-            )
-        )
         now = self._clock.now()
-        order.filled_quantity += quantity
-        order.filled_value += value
-        order.charges += charges.total
-        order.status = OrderStatus.FILLED if final else OrderStatus.PARTIALLY_FILLED
-        order.updated_at = now
-        return Trade(
+        final = quantity == after.remaining
+        after.filled_quantity += quantity
+        after.filled_value += value
+        after.charges += charges.total
+        after.status = OrderStatus.FILLED if final else OrderStatus.PARTIALLY_FILLED
+        after.updated_at = now
+        trade = Trade(
             id=new_id("trd"),
-            order_id=order.id,
-            symbol=order.symbol,
-            side=order.side,
+            order_id=after.id,
+            symbol=after.symbol,
+            side=after.side,
             quantity=quantity,
             price=price,
             value=value,
             charges=charges,
-            transfer_id=receipt.id,
+            transfer_id=None,  # the settlement's, filled in as the rows are written
             executed_at=now,
         )
+        return _Fill(after, trade)
+
+    async def _fill(self, order: Order, instrument: Instrument, quote: Quote) -> Order | None:
+        """Settle what of a resting ``order`` fills now, its rows in the same transaction.
+
+        Returns the order as it now stands, or None if nothing changed.
+        """
+        room = await self._hold_room(order) if order.side is Side.BUY else None
+        fill = self._plan(order, instrument, quote, room)
+        if fill is None:
+            return None
+        if fill.short:
+            await self._finish(
+                fill.order, OrderStatus.REJECTED, "The price moved beyond the funds held."
+            )
+            return fill.order
+        trade = fill.trade
+        if trade is None:  # a stop-loss triggered, with nothing to fill yet
+            await self._save(fill.order)
+            return fill.order
+        after = fill.order
+        await self._engine.submit(
+            SettleTrade(
+                principal_id=order.customer_id,
+                # Keyed by the client's id, so two processes racing on one order
+                # replay one settlement instead of paying twice.
+                idempotency_key=f"fill:{order.client_order_id}:{order.filled_quantity}",
+                customer_id=order.customer_id,
+                account_id=order.account_id,
+                side=order.side.value,
+                value=Money(trade.value),
+                charges=Money(trade.charges.total),
+                hold_id=order.hold_id if order.side is Side.BUY else None,
+                final=after.status is OrderStatus.FILLED,
+                memo=_fill_memo(trade),
+                attachment=Entry(
+                    order_update={"b_id": after.id, **order_values(after)},
+                    **fill_entry(after, trade),
+                ),
+            )
+        )
+        return after
 
     async def _hold_room(self, order: Order) -> int:
         if order.hold_id is None:
@@ -282,28 +321,33 @@ class OrderDesk:
             ).first()
         return 0 if row is None else int(row.amount - row.posted_amount)
 
-    async def _save(self, order: Order, trade: Trade | None = None) -> None:
-        update = {"b_id": order.id, **order_values(order)}
-        await self._journal.write(Entry(order_update=update, **fill_entry(order, trade)))
+    async def _save(self, order: Order) -> None:
+        await self._journal.write(Entry(order_update={"b_id": order.id, **order_values(order)}))
 
     async def _finish(self, order: Order, status: OrderStatus, reason: str | None) -> None:
-        """End a live order: release what is left of its hold, then record the outcome."""
+        """End a live order: release what is left of its hold and record the outcome together."""
+        order.status = status
+        order.reason = reason
+        order.updated_at = self._clock.now()
         if order.hold_id is not None:
+            entry = Entry(order_update={"b_id": order.id, **order_values(order)})
             try:
-                await self._engine.submit(
+                receipt = await self._engine.submit(
                     VoidHold(
                         principal_id=order.customer_id,
                         idempotency_key=f"release:{order.id}",
                         customer_id=order.customer_id,
                         hold_id=order.hold_id,
+                        attachment=entry,
                     )
                 )
             except DomainError as err:
                 if err.code != "hold_not_pending":
                     raise
-        order.status = status
-        order.reason = reason
-        order.updated_at = self._clock.now()
+            else:
+                if not receipt.replayed:
+                    return
+        # No hold to release (a sell), or it was released already: the row alone.
         await self._save(order)
 
     # -- cancelling and matching -----------------------------------------------------
@@ -343,17 +387,25 @@ class OrderDesk:
                     quote = quotes[fresh.symbol] = self._catalog.quote(fresh.symbol)
                 if not quote.market_open:
                     continue
-                was_triggered = fresh.triggered
                 try:
-                    trade = await self._fill(fresh, self._catalog.by_symbol[fresh.symbol], quote)
+                    after = await self._fill(fresh, self._catalog.by_symbol[fresh.symbol], quote)
                 except Rejected as err:
                     await self._finish(fresh, OrderStatus.REJECTED, err.message[:200])
                     changed += 1
                     continue
-                if trade is not None or fresh.triggered != was_triggered:
-                    await self._save(fresh, trade)
-                    changed += 1
+                changed += after is not None
         return changed
+
+
+@dataclass(frozen=True, slots=True)
+class _Fill:
+    order: Order  # as it stands after the fill
+    trade: Trade | None
+    short: bool = False  # a buy whose hold no longer covers one share
+
+
+def _fill_memo(trade: Trade) -> str:
+    return f"{trade.side.value.title()} {trade.quantity} {trade.symbol} @ {trade.price / 100:.2f}"
 
 
 def _replayed(existing: Order, request: OrderRequest) -> Order:

@@ -6,6 +6,12 @@ order updates, trades, holdings), so a batch costs a handful of round trips
 however large it is. Holdings are read once per batch and every fill in it
 applied in order. If a batch fails, each entry is retried alone so one bad
 entry never spoils the others.
+
+Rows that go with a money movement do not come here: they ride on the money
+command as its attachment, and ``write_attached`` (a batch hook of the money
+engine) writes them in the engine's transaction, so a fill and its order,
+trade and holding rows commit together or not at all. The journal is for
+changes that move no money (a stop-loss sell triggering, a sell cancelled).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
+from domain.banking.book import Book
 from domain.db import Database
 from domain.trading.portfolio import Holding, apply_fill
 
@@ -43,6 +50,25 @@ class Entry:
     order_update: dict[str, Any] | None = None  # with "b_id" naming the order
     trade: dict[str, Any] | None = None
     fill: FillRecord | None = None
+
+
+def completed(entry: Entry, result: dict[str, Any]) -> Entry:
+    """``entry`` with the hold and transfer ids its money command's result gave out."""
+    hold = result.get("hold")
+    transfers = result.get("transfers") or []
+    new_order, trade = entry.new_order, entry.trade
+    if new_order is not None and isinstance(hold, dict):
+        new_order = {**new_order, "hold_id": hold["id"]}
+    if trade is not None and transfers:
+        trade = {**trade, "transfer_id": transfers[0]["id"]}
+    return Entry(new_order, entry.order_update, trade, entry.fill)
+
+
+async def write_attached(conn: AsyncConnection, book: Book) -> None:
+    """The money engine's batch hook: write the trading rows attached to its commands."""
+    entries = [completed(a, result) for a, result in book.attached if isinstance(a, Entry)]
+    if entries:
+        await _flush(conn, entries)
 
 
 @dataclass(slots=True)

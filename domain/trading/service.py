@@ -26,6 +26,7 @@ from domain.trading.execution import Estimate, OrderDesk
 from domain.trading.history import OrderHistory
 from domain.trading.holdings import Holdings
 from domain.trading.instruments import Instrument
+from domain.trading.journal import write_attached
 from domain.trading.market import MarketData, Quote
 from domain.trading.orders import Order, OrderRequest
 from domain.trading.portfolio import Holding, Portfolio
@@ -65,6 +66,11 @@ class TradingService:
             journal_batch=journal_batch,
         )
         self._alerts = PriceAlerts(db, clock, self._catalog)
+        # Orders, trades and holdings ride on the money commands that move their cash;
+        # this hook writes them in the engine's transaction. The composition root
+        # builds trading before the audit log, whose hook must run last.
+        if write_attached not in engine.batch_hooks:
+            engine.batch_hooks.append(write_attached)
 
     async def close(self) -> None:
         await self._desk.close()
