@@ -65,7 +65,15 @@ class Container:
     telegram: TelegramChannel | None = None
     advisor: ClaudeAdvisor | None = None
     _assistant: Assistant | None = None
+    _services: Services | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def services(self) -> Services:
+        """What the assistant's flows use, as wired at start."""
+        if self._services is None:
+            raise RuntimeError("the container is not started")
+        return self._services
 
     @property
     def assistant(self) -> Assistant:
@@ -91,6 +99,7 @@ class Container:
             charts=self.markets.charts,
             notifications=self.events.notifications,
         )
+        self._services = services
         if self.settings.anthropic_api_key is not None:
             from bot.llm.claude import ClaudeAdvisor
 

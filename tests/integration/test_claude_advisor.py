@@ -17,7 +17,7 @@ from pydantic import SecretStr
 
 from bot.assistant import Assistant
 from bot.bootstrap import Container
-from bot.context import Customer, Services
+from bot.context import Customer
 from bot.llm.claude import ClaudeAdvisor
 from bot.replies import Reply
 from bot.settings import Settings
@@ -73,14 +73,7 @@ async def ask(container: Container, bank: dict[str, Any], text: str) -> list[Rep
 def assistant(container: Container, advisor: ClaudeAdvisor | None = None) -> Assistant:
     """Another assistant on the same bank; without an advisor, what a fallback should say."""
     assert container.nlu is not None
-    services = Services(
-        banking=container.banking,
-        pins=container.pins,
-        support=container.support,
-        clock=container.clock,
-        pin_threshold=container.settings.pin_threshold,
-    )
-    return Assistant(container.nlu, services, container.conversations, advisor=advisor)
+    return Assistant(container.nlu, container.services, container.conversations, advisor=advisor)
 
 
 async def test_an_open_question_is_answered_by_claude_from_the_customers_own_data(
