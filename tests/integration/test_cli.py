@@ -58,7 +58,8 @@ def test_migrate_creates_the_schema_in_a_fresh_data_dir(
     assert main(["migrate"]) == 0
     assert (env / "swayam.db").exists()
     assert "latest revision" in capsys.readouterr().out
-    assert count(f"sqlite+aiosqlite:///{env / 'swayam.db'}", "accounts") == 1  # settlement
+    # Only the bank's own accounts: INR settlement, the exchange and trading charges.
+    assert count(f"sqlite+aiosqlite:///{env / 'swayam.db'}", "accounts") == 3
 
 
 def test_demo_loads_once_and_a_second_run_changes_nothing(
