@@ -25,6 +25,8 @@ _ACCOUNT_TYPES = {t.value: t for t in AccountType}
 class BatchSQL:
     def __init__(self, dialect: str) -> None:
         self.sqlite = dialect == "sqlite"
+        # Most timestamps in a batch are the batch's own moment: format each once.
+        self._texts: dict[datetime, str] = {}
 
     # -- helpers -----------------------------------------------------------------
 
@@ -40,7 +42,12 @@ class BatchSQL:
         """A timestamp as the driver wants it (SQLite: naive UTC text, as SQLAlchemy writes)."""
         if value is None or not self.sqlite:
             return value
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        text = self._texts.get(value)
+        if text is None:
+            if len(self._texts) >= 4096:
+                self._texts.clear()
+            text = self._texts[value] = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return text
 
     # -- reads ---------------------------------------------------------------------
 

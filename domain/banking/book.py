@@ -490,7 +490,8 @@ class Book:
                     memo=cmd.memo,
                 )
             )
-            result.update(hold=settled["hold"], transfers=settled["transfers"])
-        elif hold is not None:
-            result["hold"] = hold.to_json()
+            result["transfers"] = [{"id": t["id"]} for t in settled["transfers"]]
+        if hold is not None:
+            # Ids and status only: this answer is stored under the key of every order.
+            result["hold"] = {"id": hold.id, "status": hold.status.value}
         return result

@@ -39,6 +39,11 @@ def _half_up(value: Fraction) -> int:
     return int((value * 2 + 1) // 2)
 
 
+def _ratio_half_up(x: int, num: int, den: int) -> int:
+    """``_half_up(Fraction(x * num, den))`` for x, num >= 0, den > 0, in integers."""
+    return (2 * x * num + den) // (2 * den)
+
+
 @dataclass(frozen=True, slots=True)
 class Charges:
     brokerage: int
@@ -106,11 +111,15 @@ def delivery_charges(side: str, value_minor: int, rates: ChargeRates | None = No
     if value_minor < 0:
         raise ValueError("trade value cannot be negative")
     rates = rates or ChargeRates()
-    value = Fraction(value_minor)
-    brokerage = min(_half_up(value * rates.brokerage_rate), rates.brokerage_cap_minor)
-    stt = _half_up(value * STT / 100) * 100
-    exchange = _half_up(value * EXCHANGE)
-    sebi = _half_up(value * SEBI)
-    stamp = _half_up(value * STAMP) if side == "buy" else 0
-    gst = _half_up((brokerage + exchange + sebi) * GST)
+    # Whole-number arithmetic, equal to rounding the exact fractions (and much cheaper).
+    value = value_minor
+    rate = rates.brokerage_rate
+    brokerage = min(
+        _ratio_half_up(value, rate.numerator, rate.denominator), rates.brokerage_cap_minor
+    )
+    stt = _ratio_half_up(value, STT.numerator, STT.denominator * 100) * 100
+    exchange = _ratio_half_up(value, EXCHANGE.numerator, EXCHANGE.denominator)
+    sebi = _ratio_half_up(value, SEBI.numerator, SEBI.denominator)
+    stamp = _ratio_half_up(value, STAMP.numerator, STAMP.denominator) if side == "buy" else 0
+    gst = _ratio_half_up(brokerage + exchange + sebi, GST.numerator, GST.denominator)
     return Charges(brokerage, stt, exchange, sebi, stamp, gst)

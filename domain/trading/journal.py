@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, tuple_, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
+from domain.banking.batch_sql import BatchSQL
 from domain.banking.book import Book
 from domain.db import Database
 from domain.trading.portfolio import Holding, apply_fill
@@ -142,11 +143,87 @@ class Journal:
                 item.future.set_result(None)
 
 
+_ORDER_COLUMNS = (
+    "id",
+    "customer_id",
+    "client_order_id",
+    "request_hash",
+    "account_id",
+    "symbol",
+    "side",
+    "order_type",
+    "quantity",
+    "limit_price",
+    "trigger_price",
+    "hold_id",
+    "amo",
+    "valid_until",
+    "created_at",
+    *_UPDATE_COLUMNS,
+)
+_TRADE_COLUMNS = (
+    "id",
+    "order_id",
+    "customer_id",
+    "symbol",
+    "side",
+    "quantity",
+    "price",
+    "value",
+    "charges",
+    "charge_lines",
+    "transfer_id",
+    "executed_at",
+)
+_TIMES = frozenset({"valid_until", "created_at", "updated_at", "executed_at"})
+
+
+class _Driver:
+    """Driver SQL for the hot inserts: SQLAlchemy's per-row parameter work cost more
+    than the database's (the money engine's ``BatchSQL`` does the same)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.sql = BatchSQL(conn.dialect.name)
+
+    def marks(self, count: int, start: int = 1) -> str:
+        if self.sql.sqlite:
+            return ",".join("?" * count)
+        return ",".join(f"${i}" for i in range(start, start + count))
+
+    async def insert(
+        self, table: str, columns: tuple[str, ...], rows: list[dict[str, Any]]
+    ) -> None:
+        when = self.sql.when
+        await self.conn.exec_driver_sql(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({self.marks(len(columns))})",
+            [tuple(when(r[c]) if c in _TIMES else r[c] for c in columns) for r in rows],
+        )
+
+    async def holdings(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Holding]:
+        held: dict[tuple[str, str], Holding] = {}
+        for start in range(0, len(keys), 400):
+            chunk = keys[start : start + 400]
+            if self.sql.sqlite:
+                values = ",".join("(?,?)" for _ in chunk)
+            else:
+                values = ",".join(f"(${2 * i + 1},${2 * i + 2})" for i in range(len(chunk)))
+            rows: Any = await self.conn.exec_driver_sql(
+                "SELECT customer_id, symbol, quantity, cost, realised_pnl FROM holdings"
+                f" WHERE (customer_id, symbol) IN (VALUES {values})",
+                tuple(x for key in chunk for x in key),
+            )
+            for r in rows:
+                held[(r[0], r[1])] = Holding(r[1], r[2], r[3], r[4])
+        return held
+
+
 async def _flush(conn: AsyncConnection, entries: list[Entry]) -> None:
-    o, t, h = schema.trading_orders, schema.trading_trades, schema.holdings
+    o = schema.trading_orders
+    driver = _Driver(conn)
     new_orders = [e.new_order for e in entries if e.new_order is not None]
     if new_orders:
-        await conn.execute(insert(o), new_orders)
+        await driver.insert("trading_orders", _ORDER_COLUMNS, new_orders)
     updates = [e.order_update for e in entries if e.order_update is not None]
     if updates:
         stmt = (
@@ -157,17 +234,11 @@ async def _flush(conn: AsyncConnection, entries: list[Entry]) -> None:
         await conn.execute(stmt, updates)
     trades = [e.trade for e in entries if e.trade is not None]
     if trades:
-        await conn.execute(insert(t), trades)
+        await driver.insert("trading_trades", _TRADE_COLUMNS, trades)
     fills = [e.fill for e in entries if e.fill is not None]
     if not fills:
         return
-    keys = sorted({(f.customer_id, f.symbol) for f in fills})
-    held: dict[tuple[str, str], Holding] = {}
-    for start in range(0, len(keys), 400):
-        chunk = keys[start : start + 400]
-        rows = await conn.execute(select(h).where(tuple_(h.c.customer_id, h.c.symbol).in_(chunk)))
-        for r in rows:
-            held[(r.customer_id, r.symbol)] = Holding(r.symbol, r.quantity, r.cost, r.realised_pnl)
+    held = await driver.holdings(sorted({(f.customer_id, f.symbol) for f in fills}))
     existing = set(held)
     when: dict[tuple[str, str], datetime] = {}
     for f in fills:
@@ -179,8 +250,8 @@ async def _flush(conn: AsyncConnection, entries: list[Entry]) -> None:
     def row(key: tuple[str, str]) -> dict[str, Any]:
         x = held[key]
         return {
-            "b_customer": key[0],
-            "b_symbol": key[1],
+            "customer_id": key[0],
+            "symbol": key[1],
             "quantity": x.quantity,
             "cost": x.cost,
             "realised_pnl": x.realised,
@@ -189,22 +260,33 @@ async def _flush(conn: AsyncConnection, entries: list[Entry]) -> None:
 
     fresh = [row(k) for k in held if k not in existing]
     if fresh:
-        await conn.execute(
-            insert(h),
-            [
-                {
-                    "customer_id": r.pop("b_customer"),
-                    "symbol": r.pop("b_symbol"),
-                    **r,
-                }
-                for r in fresh
-            ],
-        )
+        await driver.insert("holdings", _HOLDING_COLUMNS, fresh)
     changed = [row(k) for k in held if k in existing]
     if changed:
-        stmt = (
-            update(h)
-            .where(h.c.customer_id == bindparam("b_customer"), h.c.symbol == bindparam("b_symbol"))
-            .values({c: bindparam(c) for c in ("quantity", "cost", "realised_pnl", "updated_at")})
+        if driver.sql.sqlite:
+            sql = (
+                "UPDATE holdings SET quantity = ?, cost = ?, realised_pnl = ?, updated_at = ?"
+                " WHERE customer_id = ? AND symbol = ?"
+            )
+        else:
+            sql = (
+                "UPDATE holdings SET quantity = $1, cost = $2, realised_pnl = $3,"
+                " updated_at = $4 WHERE customer_id = $5 AND symbol = $6"
+            )
+        await conn.exec_driver_sql(
+            sql,
+            [
+                (
+                    r["quantity"],
+                    r["cost"],
+                    r["realised_pnl"],
+                    driver.sql.when(r["updated_at"]),
+                    r["customer_id"],
+                    r["symbol"],
+                )
+                for r in changed
+            ],
         )
-        await conn.execute(stmt, changed)
+
+
+_HOLDING_COLUMNS = ("customer_id", "symbol", "quantity", "cost", "realised_pnl", "updated_at")

@@ -58,7 +58,8 @@ def test_a_filled_buy_spends_value_and_charges_and_releases_the_rest_of_its_hold
     assert (hold.status, hold.posted_amount) == (HoldStatus.POSTED, 15_020_00)
     assert result["id"] == "ord_1"
     assert result["hold"]["id"] == hold.id
-    assert [t["amount"]["minor"] for t in result["transfers"]] == [15_000_00, 20_00]
+    assert [t["id"] for t in result["transfers"]] == [t.id for t in book.transfers]
+    assert [t.amount.minor for t in book.transfers] == [15_000_00, 20_00]
 
 
 def test_a_buy_that_rests_only_holds_its_cash() -> None:
