@@ -7,6 +7,7 @@ points somewhere private is still refused.
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 from urllib.parse import urlsplit
 
@@ -15,6 +16,13 @@ import aiohttp
 from domain.errors import InvalidInput
 from domain.webhooks import targets
 from domain.webhooks.service import Attempt
+
+
+@functools.lru_cache(maxsize=4096)
+def _named_host(url: str) -> str | None:
+    """The host name to resolve for a URL, or None when the host is an IP address."""
+    host = urlsplit(url).hostname or ""
+    return None if targets.literal_address(host) is not None else host
 
 
 class AiohttpSender:
@@ -31,9 +39,9 @@ class AiohttpSender:
         return self._session
 
     async def _check_host(self, url: str) -> None:
-        host = urlsplit(url).hostname or ""
-        if targets.literal_address(host) is not None:
-            return  # checked by the service
+        host = _named_host(url)
+        if host is None:
+            return  # an address, not a name: checked by the service
         infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
         for info in infos:
             targets.check_address(str(info[4][0]), allow_loopback=self._allow_loopback)

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
@@ -322,7 +322,13 @@ class WebhookService:
     # -- sending --------------------------------------------------------------------
 
     async def deliver_due(self, limit: int = 1000) -> int:
-        """Send every delivery that is due; returns how many attempts were made."""
+        """Send every delivery that is due; returns how many attempts were made.
+
+        One round reads up to ``limit`` due deliveries, sends them with at most
+        ``concurrency`` in flight, then records every attempt in one write
+        transaction (one batched UPDATE). A crash before that commit leaves
+        them pending, so they are sent again: at least once, never lost.
+        """
         if self.sender is None:
             return 0
         now = self._clock.now()
@@ -340,53 +346,85 @@ class WebhookService:
             ).all()
         if not rows:
             return 0
-        gate = asyncio.Semaphore(self._concurrency)
         sender = self.sender
+        # A round holds many deliveries to few endpoints: check each URL and key
+        # each endpoint's secrets once per round, not once per delivery.
+        at = int(now.timestamp())
+        refusals: dict[str, str | None] = {}
+        signers: dict[str, signing.Signer] = {}
+        for r in rows:
+            if r.url not in refusals:
+                refusals[r.url] = self._refusal(r.url)
+            if r.secret not in signers:
+                signers[r.secret] = signing.Signer(signing.active_secrets(r.secret, at))
 
-        async def one(r: Any) -> tuple[Any, Attempt]:
+        async def one(r: Any) -> Attempt:
+            refused = refusals[r.url]
+            if refused is not None:
+                return Attempt(None, refused)
             body = r.payload.encode()
             # The receiver checks this against its own clock, so it is wall time.
             stamp = int(time.time())
             # The event id is the message id: receivers deduplicate retries by it.
-            keys = signing.active_secrets(r.secret, int(now.timestamp()))
-            head = signing.headers(keys, r.event_id, stamp, body)
-            async with gate:
-                try:
-                    self.validate_url(r.url)
-                    return r, await sender.send(r.url, head, body)
-                except InvalidInput as exc:
-                    return r, Attempt(None, exc.message)
-                except Exception as exc:  # the sender reports; never lose the record
-                    return r, Attempt(None, f"{type(exc).__name__}: {exc}"[:500])
+            head = signers[r.secret].headers(r.event_id, stamp, body)
+            try:
+                return await sender.send(r.url, head, body)
+            except Exception as exc:  # the sender reports; never lose the record
+                return Attempt(None, f"{type(exc).__name__}: {exc}"[:500])
 
-        results = await asyncio.gather(*(one(r) for r in rows))
+        results: list[tuple[Any, Attempt]] = []
+        queue = iter(rows)
+
+        async def worker() -> None:
+            # Workers share one iterator: bounded concurrency without a task per delivery.
+            for r in queue:
+                results.append((r, await one(r)))
+
+        await asyncio.gather(*(worker() for _ in range(min(self._concurrency, len(rows)))))
         await self._record(results)
         self.sent += sum(1 for _, a in results if a.status is not None and 200 <= a.status < 300)
         return len(results)
 
+    def _refusal(self, url: str) -> str | None:
+        """Why a URL may not be sent to now (the SSRF rules), or None."""
+        try:
+            self.validate_url(url)
+        except InvalidInput as exc:
+            return exc.message
+        return None
+
     async def _record(self, results: list[tuple[Any, Attempt]]) -> None:
+        """Record a round's attempts: one executemany UPDATE, one transaction."""
         now = self._clock.now()
         gone: set[str] = set()
-        async with self._db.writing() as conn:
-            for r, attempt in results:
-                tries = r.attempts + 1
-                ok = attempt.status is not None and 200 <= attempt.status < 300
-                values: dict[str, Any] = {
+        params: list[dict[str, Any]] = []
+        for r, attempt in results:
+            tries = r.attempts + 1
+            ok = attempt.status is not None and 200 <= attempt.status < 300
+            status, due = "pending", None
+            if ok:
+                status = "succeeded"
+            elif attempt.status == 410:
+                status = "dead"
+                gone.add(r.id)
+            elif tries >= len(SCHEDULE_S):
+                status = "dead"
+            else:
+                due = now + self._backoff(tries, attempt)
+            params.append(
+                {
+                    "delivery_id": r.id,
+                    "status": status,
                     "attempts": tries,
+                    "next_attempt_at": due,
                     "last_status": attempt.status,
                     "last_error": attempt.error,
                     "updated_at": now,
                 }
-                if ok:
-                    values.update(status="succeeded", next_attempt_at=None)
-                elif attempt.status == 410:
-                    values.update(status="dead", next_attempt_at=None)
-                    gone.add(r.id)
-                elif tries >= len(SCHEDULE_S):
-                    values.update(status="dead", next_attempt_at=None)
-                else:
-                    values.update(next_attempt_at=now + self._backoff(tries, attempt))
-                await conn.execute(update(_d).where(_d.c.id == r.id).values(**values))
+            )
+        async with self._db.writing() as conn:
+            # The SET clause comes from the parameter keys named for columns.
+            await conn.execute(update(_d).where(_d.c.id == bindparam("delivery_id")), params)
             if gone:
                 endpoints = select(_d.c.endpoint_id).where(_d.c.id.in_(gone)).scalar_subquery()
                 await conn.execute(update(_e).where(_e.c.id.in_(endpoints)).values(deleted_at=now))

@@ -48,6 +48,17 @@ def test_during_a_rotation_both_secrets_sign_and_either_verifies() -> None:
     assert signing.verify([old], headers, BODY, stamp) == ("evt_1", stamp)
 
 
+def test_a_signer_reused_across_messages_signs_each_as_the_reference_does() -> None:
+    old, new = signing.new_secret(), signing.new_secret()
+    signer = signing.Signer([new, old])
+    stamp = 1_790_000_000
+    for n, body in enumerate((BODY, b"{}", BODY + b" ", b"")):
+        msg_id = f"evt_{n}"
+        got = signer.headers(msg_id, stamp + n, body)["webhook-signature"].split(" ")
+        assert got == [signing.signature(s, msg_id, stamp + n, body) for s in (new, old)]
+        assert got[0] == Webhook(new).sign(msg_id, _when(stamp + n), body.decode())
+
+
 def test_the_old_secret_stops_signing_when_its_grace_ends() -> None:
     old, new = signing.new_secret(), signing.new_secret()
     stored = signing.rotated(new, old, old_until=2_000)
