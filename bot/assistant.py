@@ -26,7 +26,17 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.context import Customer, Services, Turn
-from bot.flows import add_payee, general, notifications, queries, trading, transfer, verify, wealth
+from bot.flows import (
+    add_payee,
+    alerts,
+    general,
+    notifications,
+    queries,
+    trading,
+    transfer,
+    verify,
+    wealth,
+)
 from bot.flows.common import seal
 from bot.llm.advice import Advisor, Answer, TransferProposal
 from bot.replies import Reply
@@ -150,7 +160,8 @@ class Assistant:
             u = Understanding(text="", intent="empty", confidence=0.0, confident=False)
             return u, [Reply("Say something like “what's my balance?” or “help”.")]
         u = self.understand(clean[:MAX_TEXT], turn.now(), turn.customer.timezone)
-        u = notifications.recognise(verify.recognise(_yes_no(u)))
+        # Price-alert wording first: the classifier reads it as a rule, not yet built.
+        u = notifications.recognise(verify.recognise(alerts.recognise(_yes_no(u))))
         turn.events.append(
             {
                 "kind": "turn",

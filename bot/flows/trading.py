@@ -8,6 +8,9 @@ end in a confirmation showing price, quantity, estimated charges and total:
                           ▲                       │
                           └──── corrections ──────┘   "make it 5", "at 1500"
 
+Price alerts are a task here too (``alerts.INTENT``), with their own steps in
+``bot/flows/alerts.py``.
+
 The chat task's id is the client order id, so a repeated "yes" places one order.
 """
 
@@ -18,6 +21,7 @@ import re
 from typing import Any
 
 from bot.context import Turn
+from bot.flows import alerts
 from bot.flows.common import yes_no
 from bot.formatting import rupees
 from bot.replies import Card, Reply
@@ -29,7 +33,7 @@ from domain.trading.service import Estimate, TradingService
 
 PLACE = "place_order"
 CLOSE = "close_position"
-TASKS = {PLACE, CLOSE}
+TASKS = {PLACE, CLOSE, alerts.INTENT}
 QUERIES = {"market_data", "portfolio_status", "position_status", "order_status", "cancel_order"}
 _ALL = re.compile(r"\b(all|everything|entire|whole)\b", re.IGNORECASE)
 
@@ -175,6 +179,8 @@ async def _cancel(turn: Turn, u: Understanding) -> list[Reply]:
 
 def fills(task: Task, u: Understanding) -> bool:
     """Does this message answer what the task asked?"""
+    if task.intent == alerts.INTENT:
+        return alerts.fills(task, u)
     wanted = {"symbol": ("symbol",), "quantity": ("quantity", "count", "amount")}
     return any(u.entities.get(k) for k in wanted.get(task.awaiting or "", ("quantity", "price")))
 
@@ -184,6 +190,8 @@ def corrects(u: Understanding) -> bool:
 
 
 async def absorb(turn: Turn, task: Task, u: Understanding) -> None:
+    if task.intent == alerts.INTENT:
+        return await alerts.absorb(turn, task, u)
     slots = task.slots
     trading = _trading(turn)
     symbol = u.one("symbol")
@@ -236,6 +244,8 @@ def _request(slots: dict[str, Any], market_open: bool) -> OrderRequest:
 
 async def step(turn: Turn, task: Task) -> list[Reply]:
     """Ask for the next missing thing, or for confirmation."""
+    if task.intent == alerts.INTENT:
+        return await alerts.step(turn, task)
     slots = task.slots
     trading = _trading(turn)
     if task.intent == CLOSE:
@@ -298,6 +308,8 @@ def confirmation(task: Task, e: Estimate) -> Reply:
 
 
 async def execute(turn: Turn, task: Task) -> list[Reply]:
+    if task.intent == alerts.INTENT:
+        return await alerts.execute(turn, task)
     trading = _trading(turn)
     slots = task.slots
     quote = trading.quote(slots["symbol"])

@@ -1,8 +1,14 @@
-"""Price alerts: stored per customer, fired once when the price crosses them."""
+"""Price alerts: stored per customer, fired once when the price crosses them.
+
+Firing marks the alert triggered and appends an ``alert.triggered`` event to
+the outbox in the same transaction; the notification pipeline delivers it to
+chat, so an alert is announced once, and never without being marked.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -11,7 +17,10 @@ from domain import schema
 from domain.clock import Clock
 from domain.db import Database
 from domain.errors import InvalidInput
+from domain.events import outbox
+from domain.events.model import ALERT_TRIGGERED, Event
 from domain.ids import new_id
+from domain.money import format_minor
 from domain.trading.catalog import Catalog
 from domain.trading.market import Quote
 from domain.trading.records import alert_json
@@ -82,10 +91,30 @@ class PriceAlerts:
                     .where(p.c.id == alert["id"], p.c.status == "active")
                     .values(status="triggered", triggered_at=now)
                 )
-            if result.rowcount != 1:
-                continue  # another process fired it
+                if result.rowcount != 1:
+                    continue  # another process fired it
+                # In the same transaction: the chat notification goes out exactly when
+                # (and only when) the alert is marked fired.
+                await outbox.append(conn, [_triggered(alert, quote, now)])
             fired += 1
             alert.update(status="triggered", triggered_at=now)
             for hook in self.hooks:
                 await hook(alert_json(alert), quote)
         return fired
+
+
+def _triggered(alert: dict[str, Any], quote: Quote, now: datetime) -> Event:
+    went = "went above" if alert["direction"] == "above" else "fell below"
+    summary = (
+        f"{alert['symbol']} {went} {format_minor(alert['price'])}: "
+        f"it is {format_minor(quote.last)} now."
+    )
+    data = {
+        "alert_id": alert["id"],
+        "symbol": alert["symbol"],
+        "direction": alert["direction"],
+        "price": {"minor": alert["price"], "currency": "INR"},
+        "last": {"minor": quote.last, "currency": "INR"},
+        "summary": summary,
+    }
+    return Event(ALERT_TRIGGERED, alert["customer_id"], data, now, subject_id=alert["id"])
