@@ -34,8 +34,12 @@ class AiohttpSender:
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
+            # Keep-alive connections, as many as the service has requests in flight.
             connector = aiohttp.TCPConnector(limit=self._limit, ttl_dns_cache=60)
-            self._session = aiohttp.ClientSession(timeout=self._timeout, connector=connector)
+            # A receiver's cookies must not ride along on later deliveries.
+            self._session = aiohttp.ClientSession(
+                timeout=self._timeout, connector=connector, cookie_jar=aiohttp.DummyCookieJar()
+            )
         return self._session
 
     async def _check_host(self, url: str) -> None:
