@@ -30,6 +30,8 @@ from domain import schema
 from domain.banking.batch_sql import BatchSQL
 from domain.banking.book import Book
 from domain.db import Database
+from domain.ledger import events as ledger_events
+from domain.ledger import store as ledger
 from domain.trading.portfolio import Holding, apply_fill
 
 log = logging.getLogger(__name__)
@@ -219,6 +221,26 @@ class _Driver:
 
 
 async def _flush(conn: AsyncConnection, entries: list[Entry]) -> None:
+    await _write_rows(conn, entries)
+    trades = [e.trade for e in entries if e.trade is not None]
+    if trades:
+        # Last, after the row locks above: appending takes the audit log's lock.
+        fills = [
+            ledger_events.order_fill(
+                t["customer_id"],
+                t["order_id"],
+                t["symbol"],
+                t["side"],
+                t["quantity"],
+                t["price"],
+                "INR",
+            )
+            for t in trades
+        ]
+        await ledger.append(conn, fills, max(t["executed_at"] for t in trades))
+
+
+async def _write_rows(conn: AsyncConnection, entries: list[Entry]) -> None:
     o = schema.trading_orders
     driver = _Driver(conn)
     new_orders = [e.new_order for e in entries if e.new_order is not None]

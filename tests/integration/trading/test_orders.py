@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from domain.errors import Conflict, InvalidInput, Rejected
 from domain.trading.charges import delivery_charges
@@ -41,6 +43,21 @@ async def test_a_market_buy_fills_at_once_and_spends_value_plus_charges(desk: De
     ledger = await check_ledger(desk.db)
     assert ledger.balances["acc_charges_inr"] == trade.charges.total
     assert ledger.balances["acc_exchange_inr"] == trade.value
+
+
+async def test_each_fill_is_recorded_in_the_audit_log_with_the_trade(desk: Desk) -> None:
+    asha, _ = await desk.customer("asha", 5 * LAKH)
+    order = await desk.trading.place_order(asha, "o-audit", buy("INFY", 10))
+    [trade] = await desk.trading.trades(asha)
+    async with desk.db.reading() as conn:
+        rows = await conn.execute(
+            text("SELECT entry FROM ledger_entries WHERE event_type = 'order_fill'")
+        )
+        entries = [json.loads(r[0]) for r in rows]
+    [entry] = entries
+    assert entry["type"] == "order_fill" and entry["customer_id"] == asha
+    assert (entry["order_id"], entry["symbol"], entry["side"]) == (order.id, "INFY", "buy")
+    assert (entry["quantity"], entry["price"], entry["currency"]) == (10, trade.price, "INR")
 
 
 async def test_a_market_fill_slips_against_the_customer(desk: Desk) -> None:
