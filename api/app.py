@@ -24,15 +24,15 @@ from api.routes import (
     operator,
     payees,
     telegram,
-    transfers,
     trading,
-    web_chat,
+    transfers,
     wealth,
+    web_chat,
     webhooks,
     ws_chat,
     ws_events,
-)
     ws_market,
+)
 from api.ws_hub import Hub
 from bot.bootstrap import Container
 from bot.push import WebChatPusher
@@ -66,10 +66,10 @@ def create_app(container: Container) -> web.Application:
         app.router.add_routes(module.routes)
     for module in (web_chat, ws_chat):
         app.router.add_routes(module.routes)
-    app.on_shutdown.append(ws_chat.close_all)
-
     for module in (trading, wealth, ws_market):
         app.router.add_routes(module.routes)
+    app.on_shutdown.append(ws_chat.close_all)
+
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await container.start()
         yield

@@ -41,7 +41,8 @@ from bot.flows.common import seal
 from bot.llm.advice import Advisor, Answer, TransferProposal
 from bot.replies import Reply
 from bot.state import CONFIRM, PIN, Task
-from bot.store import ConversationStore, StaleConversation
+from bot.store import ConversationStore
+from bot.turn_writer import StaleConversation
 from bot.understanding import Understanding, from_parse, from_payload, valid_payload
 from domain.ids import new_id
 from intents import NLU
@@ -247,7 +248,6 @@ class Assistant:
             return await verify.answer(turn, u.text)
         if intent == notifications.INTENT:
             return await notifications.answer(turn, u)
-        return general.not_yet(intent)
         if intent in trading.TASKS:
             task = Task(id=new_id("tsk"), intent=intent)
             turn.begin(task)
@@ -257,6 +257,7 @@ class Assistant:
             return await trading.answer(turn, intent, u)
         if intent in wealth.INTENTS:
             return await wealth.answer(turn, intent)
+        return general.not_yet(intent)
 
     async def _continue(self, turn: Turn, task: Task, u: Understanding) -> list[Reply] | None:
         """Carry on the open task, or return None to treat the message afresh."""
@@ -265,9 +266,9 @@ class Assistant:
             if u.intent == "affirm" and u.confident:
                 if is_transfer:
                     return await transfer.affirmed(turn, task)
-                return await add_payee.execute(turn, task)
                 if task.intent in trading.TASKS:
                     return await trading.execute(turn, task)
+                return await add_payee.execute(turn, task)
             corrected = await self._correct(turn, task, u)
             if corrected is not None:
                 return corrected
@@ -282,11 +283,11 @@ class Assistant:
         if u.intent == "deny" and u.confident and not u.entities:
             turn.end_task("cancelled")
             return [Reply("Okay, cancelled. Nothing was changed.")]
-        if u.pick is not None or self._fills(task, u):
         if task.intent in trading.TASKS and trading.fills(task, u):
             await trading.absorb(turn, task, u)
             task.reprompts = 0
             return await trading.step(turn, task)
+        if u.pick is not None or self._fills(task, u):
             if is_transfer:
                 notes = await transfer.absorb(turn, task, u, answering=task.awaiting)
                 task.reprompts = 0
@@ -334,12 +335,12 @@ class Assistant:
             and u.intent in _STARTERS
         ):
             return None
-        if task.intent == transfer.INTENT:
         if task.intent in trading.TASKS:
             if not trading.corrects(u):
                 return None
             await trading.absorb(turn, task, u)
             return await trading.step(turn, task)
+        if task.intent == transfer.INTENT:
             if (
                 not any(u.entities.get(k) for k in ("amount", "price", "payee", "account"))
                 and u.pick is None
@@ -382,9 +383,9 @@ class Assistant:
     async def _prompt(self, turn: Turn, task: Task) -> list[Reply]:
         if task.intent == transfer.INTENT:
             return await transfer.prompt(turn, task)
-        return add_payee.step(task)
         if task.intent in trading.TASKS:
             return await trading.step(turn, task)
+        return add_payee.step(task)
 
     def _cancel(self, turn: Turn) -> list[Reply]:
         if turn.state.task is None:
@@ -421,9 +422,9 @@ _STARTERS = (
     | _TASKS
     | {"list_payees", "help", "human_handoff", verify.INTENT, notifications.INTENT}
     | set(general.COMING)
-)
     | trading.QUERIES
     | wealth.INTENTS
+)
 
 
 _NAME_LIKE = re.compile(r"^[^\W\d_][\w .'&-]{0,60}$")

@@ -87,12 +87,6 @@ class Settings(BaseSettings):
     anthropic_model: str = "claude-sonnet-4-5"
     anthropic_timeout_s: float = Field(10.0, gt=0, le=60)
 
-    @field_validator("allowed_origins", mode="before")
-    @classmethod
-    def _split_origins(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(o.strip().rstrip("/").lower() for o in value.split(",") if o.strip())
-        return value
     # Events: Redis pub/sub fans events out across server processes when set; processes
     # share a channel when they share the prefix (separate ones keep deployments apart).
     redis_url: str = ""
@@ -111,6 +105,12 @@ class Settings(BaseSettings):
     inbound_webhook_secrets: SecretStr | None = None
     inbound_tolerance_s: int = Field(300, gt=0)
 
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(o.strip().rstrip("/").lower() for o in value.split(",") if o.strip())
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -146,11 +146,6 @@ class Settings(BaseSettings):
             )
         return self
 
-    def redacted_database_url(self) -> str:
-        """The URL with any password hidden, for logs."""
-        from sqlalchemy.engine import make_url
-
-        return make_url(self.database_url).render_as_string(hide_password=True)
     def inbound_secrets(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         raw = (
@@ -163,3 +158,8 @@ class Settings(BaseSettings):
             out.setdefault(source.strip(), []).append(secret.strip())
         return out
 
+    def redacted_database_url(self) -> str:
+        """The URL with any password hidden, for logs."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.database_url).render_as_string(hide_password=True)

@@ -124,7 +124,9 @@ class Book:
     def _check_limits(self, customer_id: str, amount: int) -> None:
         limits = self.limits.get(customer_id)
         if limits is not None:
-            limit_rules.check(limits, self.usage.setdefault(customer_id, limit_rules.Usage()), amount)
+            limit_rules.check(
+                limits, self.usage.setdefault(customer_id, limit_rules.Usage()), amount
+            )
 
     # -- recording ---------------------------------------------------------
 
@@ -265,14 +267,14 @@ class Book:
             account_id=source.id,
             credit_account_id=target.id,
             payee_id=payee.id if payee else None,
-            amount=cmd.amount,
+            amount=amount,
             posted_amount=0,
             status=HoldStatus.PENDING,
-            memo=cmd.memo,
-            expires_at=cmd.expires_at,
+            memo=memo,
+            expires_at=expires_at,
             created_at=self.now,
         )
-        source.held += cmd.amount.minor
+        source.held += amount.minor
         self.touched.add(source.id)
         self.holds[hold.id] = hold
         self.new_holds.append(hold)

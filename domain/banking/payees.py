@@ -42,7 +42,8 @@ def validate_payee(
     if upi_id is not None:
         if account_number is not None or ifsc is not None:
             raise InvalidInput(
-                "invalid_payee_destination", "Give either a UPI id or an account number with IFSC, not both."
+                "invalid_payee_destination",
+                "Give either a UPI id or an account number with IFSC, not both.",
             )
         upi_id = upi_id.strip().lower()
         if not _UPI.match(upi_id):
@@ -50,7 +51,8 @@ def validate_payee(
         return PayeeDetails(name, nickname, None, None, upi_id)
     if account_number is None or ifsc is None:
         raise InvalidInput(
-            "invalid_payee_destination", "Give a UPI id, or both an account number and an IFSC code."
+            "invalid_payee_destination",
+            "Give a UPI id, or both an account number and an IFSC code.",
         )
     account_number = account_number.replace(" ", "")
     if not _ACCOUNT.match(account_number):
@@ -58,6 +60,7 @@ def validate_payee(
     ifsc = ifsc.strip().upper()
     if not _IFSC.match(ifsc):
         raise InvalidInput(
-            "invalid_ifsc", f"'{ifsc}' is not an IFSC code (4 letters, 0, then 6 letters or digits)."
+            "invalid_ifsc",
+            f"'{ifsc}' is not an IFSC code (4 letters, 0, then 6 letters or digits).",
         )
     return PayeeDetails(name, nickname, account_number, ifsc, None)
