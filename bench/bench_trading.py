@@ -3,12 +3,14 @@
 1. Orders per second through validation, a hold on trading cash, and a fill
    settled by the money engine (value and charges), with order, trade and
    holding rows written: market buys from many customers at once on SQLite
-   (``synchronous=FULL``). Baseline: the same with group commit off (one
-   transaction per engine command and per journal write).
-2. Ticks fanned out over real WebSockets (``/ws/market``) to many subscribers:
-   latency from ``Ticker.publish`` to each client's receipt, p50/p99.
-   Baseline: a ticker that encodes the tick once per subscriber instead of
-   once per symbol.
+   (``synchronous=FULL``). Each order is one money-engine command whose
+   transaction also writes the order, trade and holding rows. Baseline: the
+   same with group commit off (one transaction per order).
+2. Ticks fanned out over real WebSockets (``/ws/market``) to many subscribers
+   running in a separate process (``bench/ws_clients.py``) on loopback:
+   latency from the ``sent_at`` the server stamps on each tick as it publishes
+   to each client's receipt, p50/p99. Baseline: a ticker that encodes the tick
+   once per subscriber instead of once per symbol.
 
     .venv/bin/python bench/bench_trading.py [--quick]
 
@@ -33,7 +35,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-import aiohttp
 from aiohttp import web
 from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
@@ -55,7 +56,7 @@ from domain.trading.instruments import load_instruments
 from domain.trading.orders import OrderRequest, OrderType, Side
 from domain.trading.service import TradingService
 from domain.trading.simfeed import SimulatedFeed
-from domain.trading.ticker import Ticker
+from domain.trading.ticker import Ticker, tick_message
 
 RESULTS = Path(__file__).resolve().parent / "results" / "trading.md"
 LIMITS = Limits("INR", 10**12, 10**12, 10**12, 10**12)
@@ -203,7 +204,7 @@ class NaiveTicker(Ticker):
         for symbol, subs in list(self._subs.items()):
             quote = self._feed.quote(symbol)
             for deliver in list(subs.values()):
-                deliver(json.dumps({"type": "tick", **quote.to_json()}))
+                deliver(tick_message(quote, self._wall()))
                 sent += 1
         return sent
 
@@ -221,6 +222,7 @@ class TicksResult:
 
 
 async def run_ticks(label: str, subscribers: int, ticks: int, *, naive: bool) -> TicksResult:
+    """Serve /ws/market here; the subscribers run in another process (bench/ws_clients.py)."""
     clock = ManualClock(MONDAY_1030_IST)
     feed = SimulatedFeed(load_instruments(), clock)
     ticker = (NaiveTicker if naive else Ticker)(feed)
@@ -232,43 +234,33 @@ async def run_ticks(label: str, subscribers: int, ticks: int, *, naive: bool) ->
     app.router.add_routes(ws_market.routes)
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=2048)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    sent_at: dict[str, float] = {}
-    latencies: list[float] = []
-    connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=connector) as session:
-
-        async def client(ready: asyncio.Event, counter: list[int]) -> None:
-            async with session.ws_connect(f"http://127.0.0.1:{port}/ws/market") as ws:
-                await ws.send_json({"type": "subscribe", "symbols": ["INFY"]})
-                await ws.receive_json()  # subscribed
-                await ws.receive_json()  # the current quote
-                counter[0] += 1
-                if counter[0] == subscribers:
-                    ready.set()
-                got = 0
-                while got < ticks:
-                    msg = await ws.receive_str()
-                    now = time.perf_counter()
-                    as_of = json.loads(msg)["as_of"]
-                    latencies.append((now - sent_at[as_of]) * 1000)
-                    got += 1
-
-        ready = asyncio.Event()
-        counter = [0]
-        tasks = [asyncio.create_task(client(ready, counter)) for _ in range(subscribers)]
-        await asyncio.wait_for(ready.wait(), 120)
+    clients = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(Path(__file__).with_name("ws_clients.py")),
+        str(port),
+        str(subscribers),
+        str(ticks),
+        stdout=asyncio.subprocess.PIPE,
+        limit=1 << 24,  # the latencies come back as one JSON line
+    )
+    try:
+        assert clients.stdout is not None
+        line = await asyncio.wait_for(clients.stdout.readline(), 180)
+        assert line.strip() == b"ready", line
         for _ in range(ticks):
             clock.advance(timedelta(seconds=1))
-            quote = feed.quote("INFY")
-            sent_at[quote.as_of.isoformat()] = time.perf_counter()
             ticker.publish(force=True)
             await asyncio.sleep(0.25)
-        await asyncio.wait_for(asyncio.gather(*tasks), 120)
-    await runner.cleanup()
-    return TicksResult(label, subscribers, ticks, latencies)
+        out = await asyncio.wait_for(clients.stdout.readline(), 180)
+        await clients.wait()
+    finally:
+        if clients.returncode is None:
+            clients.kill()
+        await runner.cleanup()
+    return TicksResult(label, subscribers, ticks, json.loads(out))
 
 
 # -- report ---------------------------------------------------------------------------
@@ -316,7 +308,7 @@ async def main(quick: bool, backends: list[str]) -> None:
         )
         orders.append(
             await run_orders(
-                "baseline: one commit per step", 400, 200, group=False, backend=backend
+                "baseline: one commit per order", 400, 200, group=False, backend=backend
             )
         )
     ticks = [

@@ -5,7 +5,8 @@
             then {"type": "tick", "symbol": ..., "last": money, ...} as prices move
     client: {"type": "unsubscribe"}   stops all ticks
 
-Close codes: 4400 a bad frame or an unknown symbol (the reason says which).
+Close codes: 4400 a bad frame or an unknown symbol (the reason says which);
+4408 a client too slow to keep up with the ticks.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from domain.trading.ticker import tick_message
 
 routes = web.RouteTableDef()
 MAX_SYMBOLS = 50
-QUEUE = 1000  # ticks waiting for a slow client before the oldest are dropped
+# Ticks waiting for one client. A client this far behind is a slow consumer: it is
+# disconnected (close code 4408) rather than holding memory or delaying the others.
+QUEUE = 256
 
 
 @routes.get("/ws/market")
@@ -32,13 +35,19 @@ async def ws_market(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)
     queue: asyncio.Queue[str] = asyncio.Queue(QUEUE)
+    closing: list[asyncio.Task[bool]] = []
 
     def deliver(text: str) -> None:
+        # Called by the ticker for every subscriber in turn: never waits on a socket.
         if queue.full():
-            queue.get_nowait()
+            if not ws.closed and not closing:
+                close = ws.close(code=4408, message=b"too slow: ticks dropped")
+                closing.append(asyncio.ensure_future(close))
+            return
         queue.put_nowait(text)
 
     async def pump() -> None:
+        # Each connection sends on its own, so one slow socket delays nobody else.
         while True:
             await ws.send_str(await queue.get())
 

@@ -2,12 +2,15 @@
 
 A tick is encoded to JSON once per symbol and the same text handed to every
 subscriber of that symbol, so a thousand listeners cost a thousand queue
-puts, not a thousand encodings. Only changed quotes are sent.
+puts, not a thousand encodings. Only changed quotes are sent. Each tick
+carries ``sent_at`` (seconds since the epoch, from the injected wall clock)
+so a client can tell how long it took to arrive.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable
 
 from domain.trading.market import MarketData, Quote
@@ -15,13 +18,17 @@ from domain.trading.market import MarketData, Quote
 Deliver = Callable[[str], None]
 
 
-def tick_message(quote: Quote) -> str:
-    return json.dumps({"type": "tick", **quote.to_json()}, separators=(",", ":"))
+def tick_message(quote: Quote, sent_at: float | None = None) -> str:
+    doc = {"type": "tick", **quote.to_json()}
+    if sent_at is not None:
+        doc["sent_at"] = sent_at
+    return json.dumps(doc, separators=(",", ":"))
 
 
 class Ticker:
-    def __init__(self, feed: MarketData) -> None:
+    def __init__(self, feed: MarketData, *, wall: Callable[[], float] = time.time) -> None:
         self._feed = feed
+        self._wall = wall
         self._subs: dict[str, dict[int, Deliver]] = {}
         self._last: dict[str, tuple[int, int]] = {}
         self._next = 0
@@ -57,7 +64,7 @@ class Ticker:
             if not force and self._last.get(symbol) == state:
                 continue
             self._last[symbol] = state
-            text = tick_message(quote)
+            text = tick_message(quote, self._wall())
             for deliver in list(subs.values()):
                 deliver(text)
                 sent += 1
