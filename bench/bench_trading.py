@@ -7,7 +7,7 @@
    transaction also writes the order, trade and holding rows. Baseline: the
    same with group commit off (one transaction per order).
 2. Ticks fanned out over real WebSockets (``/ws/market``) to many subscribers
-   running in a separate process (``bench/ws_clients.py``) on loopback:
+   running in a separate process (``bench/_ws_clients.py``) on loopback:
    latency from the ``sent_at`` the server stamps on each tick as it publishes
    to each client's receipt, p50/p99. Baseline: a ticker that encodes the tick
    once per subscriber instead of once per symbol.
@@ -222,7 +222,7 @@ class TicksResult:
 
 
 async def run_ticks(label: str, subscribers: int, ticks: int, *, naive: bool) -> TicksResult:
-    """Serve /ws/market here; the subscribers run in another process (bench/ws_clients.py)."""
+    """Serve /ws/market here; the subscribers run in another process (bench/_ws_clients.py)."""
     clock = ManualClock(MONDAY_1030_IST)
     feed = SimulatedFeed(load_instruments(), clock)
     ticker = (NaiveTicker if naive else Ticker)(feed)
@@ -239,7 +239,7 @@ async def run_ticks(label: str, subscribers: int, ticks: int, *, naive: bool) ->
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     clients = await asyncio.create_subprocess_exec(
         sys.executable,
-        str(Path(__file__).with_name("ws_clients.py")),
+        str(Path(__file__).with_name("_ws_clients.py")),
         str(port),
         str(subscribers),
         str(ticks),

@@ -1,6 +1,6 @@
 """WebSocket tick subscribers, run as their own process for bench_trading.
 
-    python bench/ws_clients.py PORT SUBSCRIBERS TICKS
+    python bench/_ws_clients.py PORT SUBSCRIBERS TICKS
 
 Opens SUBSCRIBERS connections to ``/ws/market`` on loopback, subscribes each
 to INFY, prints ``ready`` once all are subscribed, then records for each tick
