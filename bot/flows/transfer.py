@@ -165,6 +165,18 @@ async def step(turn: Turn, task: Task, notes: list[Reply] | None = None) -> list
                 "How much should I send instead?"
             ),
         ]
+    if slots.get("payee_id"):
+        # Say so now, not after a confirmation and a PIN the engine would refuse anyway.
+        cap = (await turn.banking.limits(turn.customer.id)).per_transfer
+        if slots["amount"] > cap:
+            task.awaiting = "amount"
+            return [
+                *replies,
+                Reply(
+                    f"{rupees(slots['amount'])} is above your per-transfer limit of "
+                    f"{rupees(cap)}. How much should I send instead?"
+                ),
+            ]
     task.awaiting = CONFIRM
     return [*replies, confirmation(task, accounts, payees)]
 
