@@ -19,8 +19,6 @@ from domain.db import Database
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.ids import new_id
 
-__all__ = ["Conversation", "ConversationStore", "StaleConversation"]
-
 MAX_CACHED = 20_000
 # A conversation left alone this long starts afresh on the next message.
 IDLE = timedelta(hours=12)

@@ -7,8 +7,6 @@ from typing import Any
 from sqlalchemy import Row
 
 from domain.banking.model import (
-    AccountState,
-    AccountType,
     Hold,
     HoldStatus,
     Limits,
@@ -17,18 +15,6 @@ from domain.banking.model import (
     TransferKind,
 )
 from domain.money import Money
-
-
-def account_state(row: Row[Any]) -> AccountState:
-    return AccountState(
-        id=row.id,
-        customer_id=row.customer_id,
-        type=AccountType(row.type),
-        currency=row.currency,
-        balance=row.balance,
-        held=row.held,
-        no_overdraft=bool(row.no_overdraft),
-    )
 
 
 def payee(row: Row[Any]) -> Payee:
@@ -62,25 +48,6 @@ def hold(row: Row[Any]) -> Hold:
     )
 
 
-def hold_values(h: Hold) -> dict[str, Any]:
-    return {
-        "id": h.id,
-        "customer_id": h.customer_id,
-        "account_id": h.account_id,
-        "credit_account_id": h.credit_account_id,
-        "payee_id": h.payee_id,
-        "amount": h.amount.minor,
-        "posted_amount": h.posted_amount,
-        "currency": h.amount.currency,
-        "status": h.status.value,
-        "memo": h.memo,
-        "expires_at": h.expires_at,
-        "created_at": h.created_at,
-        "resolved_at": h.resolved_at,
-        "transfer_id": h.transfer_id,
-    }
-
-
 def transfer(row: Row[Any]) -> Transfer:
     return Transfer(
         id=row.id,
@@ -99,27 +66,6 @@ def transfer(row: Row[Any]) -> Transfer:
         created_at=row.created_at,
         posted_at=row.posted_at,
     )
-
-
-def transfer_values(t: Transfer) -> dict[str, Any]:
-    return {
-        "id": t.id,
-        "customer_id": t.customer_id,
-        "kind": t.kind.value,
-        "debit_account_id": t.debit_account_id,
-        "credit_account_id": t.credit_account_id,
-        "amount": t.amount.minor,
-        "currency": t.amount.currency,
-        "memo": t.memo,
-        "category": t.category,
-        "merchant": t.merchant,
-        "counterparty": t.counterparty,
-        "payee_id": t.payee_id,
-        "hold_id": t.hold_id,
-        "created_by": t.created_by,
-        "created_at": t.created_at,
-        "posted_at": t.posted_at,
-    }
 
 
 def limits(row: Row[Any]) -> Limits:
