@@ -46,6 +46,7 @@ from bot.turn_writer import StaleConversation
 from bot.understanding import Understanding, from_parse, from_payload, valid_payload
 from domain.ids import new_id
 from intents import NLU
+from intents.pipeline import looks_like_code
 
 MAX_TEXT = 1000
 MAX_REPROMPTS = 3
@@ -161,8 +162,7 @@ class Assistant:
             u = Understanding(text="", intent="empty", confidence=0.0, confident=False)
             return u, [Reply("Say something like “what's my balance?” or “help”.")]
         u = self.understand(clean[:MAX_TEXT], turn.now(), turn.customer.timezone)
-        # Price-alert wording first: the classifier reads it as a rule, not yet built.
-        u = notifications.recognise(verify.recognise(alerts.recognise(_yes_no(u))))
+        u = _recognise(_yes_no(u))
         turn.events.append(
             {
                 "kind": "turn",
@@ -449,6 +449,21 @@ def _payee_details(u: Understanding) -> bool:
 def _storable(text: str | None) -> str | None:
     """The message as saved: cut to MAX_TEXT, without NUL (PostgreSQL text cannot hold it)."""
     return text[:MAX_TEXT].replace("\x00", "\ufffd") if text else text
+
+
+_MARKUP = re.compile(r"<\s*/?\s*[a-z!]", re.IGNORECASE)
+
+
+def _recognise(u: Understanding) -> Understanding:
+    """Unmistakable wording the classifier may miss, for flows that look for it.
+
+    Markup and code are left as the NLU read them: "onerror=alert(1)" asks for
+    no alert and "<img ... verify>" for no proof.
+    """
+    if looks_like_code(u.text) or _MARKUP.search(u.text):
+        return u
+    # Price-alert wording first: the classifier reads it as a rule, not yet built.
+    return notifications.recognise(verify.recognise(alerts.recognise(u)))
 
 
 def _clean(text: str) -> str:

@@ -21,7 +21,6 @@ from bot.replies import Reply
 from bot.understanding import Understanding
 from domain.money import format_minor
 from domain.notifications.model import Category, Preferences, Setting
-from intents.pipeline import looks_like_code
 
 INTENT = "notification_settings"
 BIG = 10_000_00  # "big transactions" when no amount is named: ₹10,000
@@ -30,7 +29,6 @@ MORNING = time(8, 0)
 _ABOUT = re.compile(
     r"\b(notif\w*|alerts?|un-?mute|mute|snooze|quiet hours|do not disturb|dnd)\b", re.IGNORECASE
 )
-_TAG = re.compile(r"<\s*/?\s*[a-z!]", re.IGNORECASE)
 _ONLY_TELL = re.compile(r"\b(only|just)\s+(tell|notify|alert|ping|message)\s+me\b", re.I)
 _SHOW = re.compile(r"\b(what|show|which|list|see|my)\b.*\b(settings?|preferences?)\b", re.I)
 _UNMUTE = re.compile(r"\b(un-?mute|unsnooze|stop muting|end (the )?mute)\b", re.IGNORECASE)
@@ -95,8 +93,6 @@ def recognise(u: Understanding) -> Understanding:
     """Unmistakable notification wording ("unmute") is this intent, even if the NLU hesitates."""
     if u.payload is not None or (u.confident and u.intent != "out_of_scope"):
         return u
-    if looks_like_code(u.text) or _TAG.search(u.text):
-        return u  # "onerror=alert(1)" is not a request about alerts
     if _ABOUT.search(u.text) or _ONLY_TELL.search(u.text):
         return replace(u, intent=INTENT, confidence=1.0, confident=True)
     return u

@@ -41,3 +41,16 @@ async def test_odd_messages_at_a_confirmation_do_not_confirm_it(container: Conta
         assert all("Sent" not in r.text for r in result.replies), repr(text)
     savings = await container.banking.account(None, seeded.accounts["Savings"])
     assert savings.balance == SAVINGS_END
+
+
+async def test_markup_that_names_a_feature_does_not_start_it(container: Container) -> None:
+    seeded = await seed_asha(container)
+    for text in (
+        "<img src=x onerror=alert('verify my last transfer')>",
+        "<script>mute notifications until 8am</script>",
+        "<b onmouseover=x>tell me when INFY crosses 1600</b>",
+    ):
+        result = await container.assistant.handle(seeded.customer, text=text)
+        assert result.replies[0].text.startswith("Sorry, I didn't quite get that"), repr(text)
+    prefs = await container.services.notifications.preferences(seeded.customer.id)
+    assert prefs == await container.services.notifications.preferences("usr_nobody")
