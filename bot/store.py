@@ -64,7 +64,7 @@ class ConversationStore:
             query = query.where(
                 c.c.channel == channel, c.c.updated_at > self._clock.now() - IDLE
             ).order_by(c.c.updated_at.desc(), c.c.id.desc())
-        async with self._db.reading() as conn:
+        async with self._db.lookup() as conn:
             row = (await conn.execute(query.limit(1))).first()
         if row is not None:
             return _conversation(row)

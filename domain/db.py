@@ -6,6 +6,12 @@ writers never deadlock on a lock upgrade; reads use a plain deferred
 ``BEGIN`` and run beside the writer. PostgreSQL uses one pool for both; row
 locks (``SELECT ... FOR UPDATE`` in sorted order) serialise writers per
 account.
+
+``lookup()`` is for the small indexed reads a chat turn or an API request
+makes. On a SQLite file it runs on the calling thread: a WAL read takes
+microseconds and never waits for the writer, while handing each statement
+to the driver's thread and back costs a hundred times that. Anything that may
+scan much data uses ``reading()``, which never blocks the event loop.
 """
 
 from __future__ import annotations
@@ -17,14 +23,33 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, Executable, Result, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 T = TypeVar("T")
+
+
+class Reads(Protocol):
+    """What a read needs of a connection: an async ``AsyncConnection`` or a lookup."""
+
+    async def execute(self, statement: Executable, /) -> Result[Any]: ...
+
+
+class _InlineRead:
+    """A synchronous SQLite connection behind the ``execute`` that readers await."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, statement: Executable, /) -> Result[Any]:
+        # Rows fetched now, as the async driver does: the connection goes back soon.
+        return self._conn.execute(statement).freeze()()
 
 
 @dataclass
@@ -34,6 +59,8 @@ class Database:
     url: str
     write: AsyncEngine
     read: AsyncEngine
+    # SQLite files only: the same file through the synchronous driver, for lookups.
+    inline: Engine | None = None
 
     @property
     def dialect(self) -> str:
@@ -54,7 +81,19 @@ class Database:
         async with self.read.connect() as conn:
             yield conn
 
+    @asynccontextmanager
+    async def lookup(self) -> AsyncIterator[Reads]:
+        """A read of a few indexed rows: on a SQLite file, done on this thread."""
+        if self.inline is None:
+            async with self.read.connect() as conn:
+                yield conn
+            return
+        with self.inline.connect() as conn:  # one snapshot; rolled back on return
+            yield _InlineRead(conn)
+
     async def dispose(self) -> None:
+        if self.inline is not None:
+            self.inline.dispose()
         await self.write.dispose()
         if self.read is not self.write:
             await self.read.dispose()
@@ -67,8 +106,28 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
     engine = create_async_engine(
         url, pool_size=pool_size, max_overflow=0, connect_args={"timeout": 30}
     )
+    _configure_sqlite(engine.sync_engine, immediate=immediate)
+    return engine
 
-    @event.listens_for(engine.sync_engine, "connect")
+
+def _inline_engine(url: str) -> Engine | None:
+    """The synchronous engine for lookups on a SQLite file (None for memory)."""
+    sync_url = make_url(url).set(drivername="sqlite")
+    if sync_url.database in (None, "", ":memory:"):
+        return None
+    # Never make the event loop wait for a pooled connection: open another.
+    engine = create_engine(
+        sync_url,
+        pool_size=4,
+        max_overflow=-1,
+        connect_args={"timeout": 30, "check_same_thread": False},
+    )
+    _configure_sqlite(engine, immediate=False)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Take transaction control away from the driver: we emit BEGIN ourselves.
         dbapi_conn.isolation_level = None
@@ -79,11 +138,9 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-    return engine
 
 
 def _ensure_wal(cursor: Any) -> None:
@@ -111,7 +168,7 @@ def connect(url: str, *, pool_size: int = 10) -> Database:
         # One writer connection is all SQLite can use at a time anyway.
         write = _sqlite_engine(url, immediate=True, pool_size=1)
         read = _sqlite_engine(url, immediate=False, pool_size=pool_size)
-        return Database(url, write, read)
+        return Database(url, write, read, _inline_engine(url))
     engine = create_async_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
     )

@@ -37,7 +37,7 @@ from domain.banking.payees import validate_payee
 from domain.banking.spending import SpendingSummary, spending_summary
 from domain.banking.views import AccountView, HistoryFilter, HistoryItem, HistoryPage
 from domain.clock import Clock
-from domain.db import Database
+from domain.db import Database, Reads
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import model as ev
 from domain.events import outbox
@@ -112,13 +112,13 @@ class BankingService:
     async def accounts(self, customer_id: str) -> list[AccountView]:
         a = schema.accounts
         query = select(a).where(a.c.customer_id == customer_id).order_by(a.c.created_at, a.c.id)
-        async with self._db.reading() as conn:
+        async with self._db.lookup() as conn:
             return [_account_view(r) for r in await conn.execute(query)]
 
     async def account(self, customer_id: str | None, account_id: str) -> AccountView:
         """One account; ``customer_id`` None means an operator looking at any."""
         a = schema.accounts
-        async with self._db.reading() as conn:
+        async with self._db.lookup() as conn:
             row = (await conn.execute(select(a).where(a.c.id == account_id))).first()
         if row is None or row.customer_id is None:
             raise _ACCOUNT_NOT_FOUND
@@ -167,7 +167,7 @@ class BankingService:
         if conditions:
             query = query.where(and_(*conditions))
         query = query.order_by(p.c.id.desc()).limit(flt.limit + 1)
-        async with self._db.reading() as conn:
+        async with self._db.lookup() as conn:
             fetched = list(await conn.execute(query))
             names = await self._account_names(conn, account.customer_id)
         more = len(fetched) > flt.limit
@@ -193,9 +193,7 @@ class BankingService:
             )
         return HistoryPage(items, fetched[-1].id if more and fetched else None)
 
-    async def _account_names(
-        self, conn: AsyncConnection, customer_id: str | None
-    ) -> dict[str, str]:
+    async def _account_names(self, conn: Reads, customer_id: str | None) -> dict[str, str]:
         a = schema.accounts
         result = await conn.execute(select(a.c.id, a.c.name).where(a.c.customer_id == customer_id))
         return {r.id: r.name for r in result}
@@ -223,7 +221,7 @@ class BankingService:
             .where(p.c.customer_id == customer_id, p.c.deleted_at.is_(None))
             .order_by(p.c.name, p.c.id)
         )
-        async with self._db.reading() as conn:
+        async with self._db.lookup() as conn:
             return [rows.payee(r) for r in await conn.execute(query)]
 
     async def payee(self, customer_id: str, payee_id: str) -> Payee:
@@ -231,7 +229,7 @@ class BankingService:
         query = select(p).where(
             p.c.id == payee_id, p.c.customer_id == customer_id, p.c.deleted_at.is_(None)
         )
-        async with self._db.reading() as conn:
+        async with self._db.lookup() as conn:
             row = (await conn.execute(query)).first()
         if row is None:
             raise NotFound("payee_not_found", "No such payee.")
@@ -323,7 +321,7 @@ class BankingService:
     # -- limits -------------------------------------------------------------------
 
     async def limits(self, customer_id: str) -> Limits:
-        async with self._db.reading() as conn:
+        async with self._db.lookup() as conn:
             row = (
                 await conn.execute(
                     select(schema.limits).where(schema.limits.c.customer_id == customer_id)

@@ -76,7 +76,7 @@ async def spending_summary(
         query = query.where(func.lower(t.c.merchant) == merchant.lower())
     categories: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     merchants: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    async with db.reading() as conn:
+    async with db.lookup() as conn:
         for row in await conn.execute(query):
             total, n = int(row.total), int(row.n)
             cat = categories[row.category or "others"]

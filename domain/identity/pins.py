@@ -41,7 +41,7 @@ class PinService:
 
     async def has_pin(self, user_id: str) -> bool:
         u = schema.users
-        async with self._db.reading() as conn:
+        async with self._db.lookup() as conn:
             row = (await conn.execute(select(u.c.pin_hash).where(u.c.id == user_id))).first()
         return row is not None and row.pin_hash is not None
 
@@ -49,7 +49,7 @@ class PinService:
         """Accept the right PIN; count wrong ones and lock after three."""
         u = schema.users
         now = self._clock.now()
-        async with self._db.reading() as conn:
+        async with self._db.lookup() as conn:
             row = (
                 await conn.execute(
                     select(u.c.pin_hash, u.c.pin_locked_until).where(u.c.id == user_id)

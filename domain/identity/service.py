@@ -410,7 +410,7 @@ class IdentityService:
         if kind is None or kind is TokenKind.REFRESH:
             # A refresh token is only good at the refresh endpoint.
             raise _invalid_token()
-        async with self._db.reading() as conn:
+        async with self._db.lookup() as conn:
             row = (
                 await conn.execute(
                     select(
