@@ -1,11 +1,36 @@
-"""Conversations, messages, feedback and analytics events in the database."""
+"""Conversations, messages, feedback and analytics events in the database.
+
+A turn is saved behind its reply while the server runs (``bot/turn_writer.py``
+commits turns in groups); only a conversation's first turn waits for its
+commit, so its id exists before anyone is told it. Another process sharing
+the database sees a turn once it commits, normally a few milliseconds after
+the reply; the version check still refuses a save made on an older state.
+What write-behind means if the process dies:
+
+- a clean stop writes every queued turn before the server exits;
+- a crash or power loss can lose the turns answered in the last moments (the
+  group being committed and any queued behind it, normally a few
+  milliseconds' worth): their messages, analytics events and the state change
+  they made. The conversation then resumes from the last committed state.
+- money is never lost or moved twice: a transfer commits in the money engine
+  before the reply says it is done, under the key ``chat:<conversation>:<task>``.
+  If the turn that made it is lost, the confirmation is still open and a
+  second Yes replays the stored receipt; if the confirmation itself is lost,
+  its Yes button no longer matches anything and is refused.
+
+The store's own reads (history, feedback, deletion) first wait for this
+process's queued turns, so a customer always sees their last message.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections import OrderedDict
+import logging
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
@@ -19,6 +44,7 @@ from domain.db import Database
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.ids import new_id
 
+log = logging.getLogger(__name__)
 MAX_CACHED = 20_000
 # A conversation left alone this long starts afresh on the next message.
 IDLE = timedelta(hours=12)
@@ -42,6 +68,7 @@ class ConversationStore:
         self._writer = TurnWriter(db)
         self._snapshots: OrderedDict[str, tuple[Any, ...]] = OrderedDict()
         self._latest: dict[tuple[str, str], str] = {}
+        self._unsaved: Counter[str] = Counter()  # queued turns by customer
 
     def start(self) -> None:
         self._writer.start()
@@ -56,6 +83,8 @@ class ConversationStore:
         cached = self._cached(customer_id, channel, conversation_id)
         if cached is not None:
             return cached
+        if self._unsaved[customer_id]:
+            await self.flush()  # the conversation may be one still being written
         c = schema.conversations
         query = select(c).where(c.c.customer_id == customer_id)
         if conversation_id is not None:
@@ -88,67 +117,95 @@ class ConversationStore:
         """Store the new state (if nobody else did first) and both sides of the turn.
 
         Returns the id of the assistant's message, which feedback refers to.
+        While the writer runs, that is before the commit (see the module notes).
         """
         now = self._clock.now()
         reply_id = new_id("msg")
-        write = self._writer.write(
-            PendingTurn(
-                conversation={
-                    "id": conv.id,
-                    "customer_id": conv.customer_id,
-                    "channel": conv.channel,
-                    "state": conv.state.to_json(),
-                    "version": conv.version,
-                    "now": now,
+        pending = PendingTurn(
+            conversation={
+                "id": conv.id,
+                "customer_id": conv.customer_id,
+                "channel": conv.channel,
+                "state": conv.state.to_json(),
+                "version": conv.version,
+                "now": now,
+            },
+            is_new=conv.version == 0,
+            messages=[
+                {
+                    "id": new_id("msg"),
+                    "conversation_id": conv.id,
+                    "role": "user",
+                    "text": text,
+                    "payload": payload,
+                    "intent": intent,
+                    "confidence": confidence,
+                    "replies": None,
+                    "created_at": now,
                 },
-                is_new=conv.version == 0,
-                messages=[
-                    {
-                        "id": new_id("msg"),
-                        "conversation_id": conv.id,
-                        "role": "user",
-                        "text": text,
-                        "payload": payload,
-                        "intent": intent,
-                        "confidence": confidence,
-                        "replies": None,
-                        "created_at": now,
-                    },
-                    {
-                        "id": reply_id,
-                        "conversation_id": conv.id,
-                        "role": "assistant",
-                        "text": "\n".join(r.text for r in replies),
-                        "payload": None,
-                        "intent": intent,
-                        "confidence": None,
-                        "replies": json.dumps([r.to_json() for r in replies], ensure_ascii=False),
-                        "created_at": now,
-                    },
-                ],
-                events=[
-                    {
-                        "kind": e["kind"],
-                        "intent": e["intent"],
-                        "confidence": e.get("confidence"),
-                        "fallback": e.get("fallback", False),
-                        "outcome": e.get("outcome"),
-                        "channel": conv.channel,
-                        "created_at": now,
-                    }
-                    for e in events
-                ],
-            )
+                {
+                    "id": reply_id,
+                    "conversation_id": conv.id,
+                    "role": "assistant",
+                    "text": "\n".join(r.text for r in replies),
+                    "payload": None,
+                    "intent": intent,
+                    "confidence": None,
+                    "replies": json.dumps([r.to_json() for r in replies], ensure_ascii=False),
+                    "created_at": now,
+                },
+            ],
+            events=[
+                {
+                    "kind": e["kind"],
+                    "intent": e["intent"],
+                    "confidence": e.get("confidence"),
+                    "fallback": e.get("fallback", False),
+                    "outcome": e.get("outcome"),
+                    "channel": conv.channel,
+                    "created_at": now,
+                }
+                for e in events
+            ],
         )
-        try:
-            await write
-        except StaleConversation:
-            self._forget(conv.id)
-            raise
+        if self._writer.running and conv.version > 0:
+            # Written behind the reply; the next turn continues from this copy.
+            # A new conversation is not: its id must exist wherever it is shown.
+            self._unsaved[conv.customer_id] += 1
+            self._writer.enqueue(pending).add_done_callback(
+                partial(self._written, conv.id, conv.customer_id, conv.version)
+            )
+        else:
+            try:
+                await self._writer.write(pending)
+            except StaleConversation:
+                self._forget(conv.id)
+                raise
         conv.version += 1
         conv.updated_at = now
         self._remember(conv)
         return reply_id
+
+    def _written(
+        self, conversation_id: str, customer_id: str, version: int, done: asyncio.Future[None]
+    ) -> None:
+        """A queued turn committed, or was refused: then its copy can't be trusted."""
+        self._unsaved[customer_id] -= 1
+        if self._unsaved[customer_id] <= 0:
+            del self._unsaved[customer_id]
+        error = done.exception()
+        if error is None:
+            return
+        # Another process moved the conversation on, or the write failed: later
+        # turns built on this copy are refused too, and the next turn reloads.
+        snap = self._snapshots.get(conversation_id)
+        if snap is not None and snap[3] > version:
+            self._forget(conversation_id)
+        log.warning("chat turn of %s not saved: %r", conversation_id, error)
+
+    async def flush(self) -> None:
+        """Wait until this process's answered turns are in the database."""
+        await self._writer.flush()
 
     # -- the in-process copy of live conversations -----------------------------------
     #
@@ -195,6 +252,7 @@ class ConversationStore:
     # -- history and feedback -------------------------------------------------------
 
     async def list(self, customer_id: str, *, limit: int = 50) -> list[dict[str, Any]]:
+        await self.flush()
         c, m = schema.conversations, schema.chat_messages
         count = (
             select(func.count()).where(m.c.conversation_id == c.c.id).correlate(c).scalar_subquery()
@@ -218,6 +276,7 @@ class ConversationStore:
             ]
 
     async def messages(self, customer_id: str, conversation_id: str) -> dict[str, Any]:
+        await self.flush()
         c, m = schema.conversations, schema.chat_messages
         async with self._db.reading() as conn:
             conv = (
@@ -253,6 +312,7 @@ class ConversationStore:
         }
 
     async def delete(self, customer_id: str, conversation_id: str) -> None:
+        await self.flush()
         self._forget(conversation_id)
         c, m = schema.conversations, schema.chat_messages
         async with self._db.writing() as conn:
@@ -269,6 +329,7 @@ class ConversationStore:
     async def feedback(
         self, customer_id: str, message_id: str, helpful: bool, comment: str | None
     ) -> dict[str, Any]:
+        await self.flush()
         c, m, f = schema.conversations, schema.chat_messages, schema.chat_feedback
         async with self._db.writing() as conn:
             row = (

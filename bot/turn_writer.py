@@ -7,6 +7,10 @@ The writer takes every turn waiting, writes them in one transaction and
 commits once; each turn keeps its own optimistic version check, so a turn
 that lost a race (another process saved that conversation first) is refused
 alone and the rest commit.
+
+While the writer runs, a turn is written behind its reply (``enqueue``): the
+reply does not wait for the commit. ``flush`` waits for what is queued, and
+``stop`` writes it all before the server exits.
 """
 
 from __future__ import annotations
@@ -46,6 +50,11 @@ class TurnWriter:
         self._db = db
         self._queue: asyncio.Queue[PendingTurn] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
+        self._last: asyncio.Future[None] | None = None  # of the turn queued last
+
+    @property
+    def running(self) -> bool:
+        return self._worker is not None and not self._worker.done()
 
     def start(self) -> None:
         if self._worker is None:
@@ -62,13 +71,27 @@ class TurnWriter:
         self._worker = None
 
     async def write(self, turn: PendingTurn) -> None:
+        """Write a turn and wait for its commit."""
         if self._worker is None:
             # Not started (a script or a test without the server): write it now.
             await self._write([turn])
             turn.future.result()
             return
+        await asyncio.shield(self.enqueue(turn))
+
+    def enqueue(self, turn: PendingTurn) -> asyncio.Future[None]:
+        """Queue a turn; its future settles once committed (or refused as stale)."""
+        if self._worker is None:
+            raise RuntimeError("the turn writer is not running")
         self._queue.put_nowait(turn)
-        await asyncio.shield(turn.future)
+        self._last = turn.future
+        return turn.future
+
+    async def flush(self) -> None:
+        """Wait until every turn queued so far is committed or refused."""
+        last = self._last
+        if last is not None and not last.done():
+            await asyncio.wait([last])
 
     async def _run(self) -> None:
         while True:

@@ -113,7 +113,9 @@ async def analytics(request: web.Request) -> web.Response:
             raise InvalidInput("invalid_query", "'since' must be an ISO timestamp.") from exc
         if since.tzinfo is None:
             raise InvalidInput("invalid_query", "'since' needs a time zone.")
-    report = await assistant_analytics(request.app[CONTAINER].db, since)
+    container = request.app[CONTAINER]
+    await container.conversations.flush()  # count the turns already answered
+    report = await assistant_analytics(container.db, since)
     return web.json_response(report)
 
 
