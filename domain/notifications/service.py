@@ -116,15 +116,18 @@ class NotificationService:
     async def _flush(self) -> int:
         now = self._clock.now()
         out: list[tuple[Notification, Decision]] = []
+        due_groups = (
+            select(_n.c.customer_id, _n.c.category)
+            .where(_n.c.status == "pending")
+            .group_by(_n.c.customer_id, _n.c.category)
+            .having(func.min(_n.c.created_at) <= now - self.window)
+        )
+        # Asked every dispatch round: look before taking the database's one writer.
+        async with self._db.reading() as conn:
+            if not (await conn.execute(due_groups.limit(1))).first():
+                return 0
         async with self._db.writing() as conn:
-            due = (
-                await conn.execute(
-                    select(_n.c.customer_id, _n.c.category)
-                    .where(_n.c.status == "pending")
-                    .group_by(_n.c.customer_id, _n.c.category)
-                    .having(func.min(_n.c.created_at) <= now - self.window)
-                )
-            ).all()
+            due = (await conn.execute(due_groups)).all()
             for customer_id, category in due:
                 rows = (
                     await conn.execute(
