@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 from bot.charts import Charts
 from bot.state import State, Task
+from domain.banking.model import Payee
 from domain.banking.service import BankingService
+from domain.banking.views import AccountView
 from domain.clock import Clock
 from domain.identity.pins import PinService
 from domain.ledger.service import LedgerService
@@ -53,6 +55,9 @@ class Turn:
     events: list[dict[str, Any]] = field(default_factory=list)
     # Set when the customer's message must not be stored as typed (a PIN).
     redact: bool = False
+    # The customer's accounts and payees as a transfer flow first read them this
+    # turn; its steps reuse them (nothing moves money before they are done).
+    accounts_and_payees: tuple[list[AccountView], list[Payee]] | None = None
 
     @property
     def banking(self) -> BankingService:

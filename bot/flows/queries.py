@@ -99,6 +99,7 @@ async def history(turn: Turn, slots: dict[str, Any]) -> list[Reply]:
             limit=PAGE,
             cursor=slots.get("cursor"),
         ),
+        known=accounts,
     )
     what = " ".join(x for x in (merchant, category) if x)
     when = ""

@@ -35,9 +35,14 @@ INTENT = "transfer_funds"
 
 
 async def _world(turn: Turn) -> tuple[list[AccountView], list[Payee]]:
-    return await turn.banking.accounts(turn.customer.id), await turn.banking.payees(
-        turn.customer.id
-    )
+    """Accounts and payees, read once a turn: absorbing and asking both need them."""
+    if turn.accounts_and_payees is None:
+        customer = turn.customer.id
+        turn.accounts_and_payees = (
+            await turn.banking.accounts(customer),
+            await turn.banking.payees(customer),
+        )
+    return turn.accounts_and_payees
 
 
 def _amount(u: Understanding) -> int | None:

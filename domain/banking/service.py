@@ -8,6 +8,7 @@ answered exactly like an unknown one.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -127,9 +128,23 @@ class BankingService:
         return _account_view(row)
 
     async def history(
-        self, customer_id: str | None, account_id: str, flt: HistoryFilter
+        self,
+        customer_id: str | None,
+        account_id: str,
+        flt: HistoryFilter,
+        *,
+        known: Sequence[AccountView] = (),
     ) -> HistoryPage:
-        account = await self.account(customer_id, account_id)
+        """A page of an account's postings, newest first.
+
+        ``known``: the customer's accounts as the caller just read them (all of
+        them, from ``accounts``), which spares reading them again.
+        """
+        account = next(
+            (a for a in known if a.id == account_id and a.customer_id == customer_id), None
+        )
+        if account is None:
+            account = await self.account(customer_id, account_id)
         p, t = schema.postings, schema.transfers
         query: Select[Any] = (
             select(
@@ -169,7 +184,10 @@ class BankingService:
         query = query.order_by(p.c.id.desc()).limit(flt.limit + 1)
         async with self._db.lookup() as conn:
             fetched = list(await conn.execute(query))
-            names = await self._account_names(conn, account.customer_id)
+            if known and account in known:
+                names = {a.id: a.name for a in known}
+            else:
+                names = await self._account_names(conn, account.customer_id)
         more = len(fetched) > flt.limit
         fetched = fetched[: flt.limit]
         items = []
