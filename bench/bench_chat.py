@@ -84,6 +84,7 @@ class Stats:
     name: str
     samples: list[float]  # seconds per turn
     wall: float  # seconds for the whole run
+    by_turn: dict[str, list[float]] | None = None  # the same samples, by message
 
     def pct(self, q: float) -> float:
         ordered = sorted(self.samples)
@@ -139,7 +140,13 @@ Send = Callable[[int, str | None, str | None], Awaitable[tuple[str, list[dict[st
 
 
 async def converse(
-    i: int, rounds: int, send: Send, samples: list[float] | None, *, think: bool = False
+    i: int,
+    rounds: int,
+    send: Send,
+    samples: list[float] | None,
+    *,
+    think: bool = False,
+    by_turn: dict[str, list[float]] | None = None,
 ) -> None:
     """Play the rounds for conversation i; ``send`` returns (conversation id, replies)."""
     conversation: str | None = None
@@ -156,8 +163,11 @@ async def converse(
                 )
             t0 = time.perf_counter()
             conversation, replies = await send(i, text, payload)
+            took = time.perf_counter() - t0
             if samples is not None:
-                samples.append(time.perf_counter() - t0)
+                samples.append(took)
+            if by_turn is not None:
+                by_turn.setdefault(text or "Yes (the transfer)", []).append(took)
             del conversation  # each customer has one live conversation per channel
 
 
@@ -170,6 +180,7 @@ async def run_assistant(
     think: bool = False,
 ) -> Stats:
     samples: list[float] = []
+    by_turn: dict[str, list[float]] = {}
 
     async def send(
         i: int, text: str | None, payload: str | None
@@ -181,7 +192,7 @@ async def run_assistant(
     if concurrent:
         await asyncio.gather(
             *(
-                converse(i, plan.rounds, send, samples, think=think)
+                converse(i, plan.rounds, send, samples, think=think, by_turn=by_turn)
                 for i in range(plan.conversations)
             )
         )
@@ -194,7 +205,17 @@ async def run_assistant(
         for i in range(min(10, plan.conversations)):
             await converse(i, plan.rounds, send, samples)
         name = "Assistant.handle, one conversation at a time (baseline)"
-    return Stats(name, samples, time.perf_counter() - t0)
+    return Stats(name, samples, time.perf_counter() - t0, by_turn)
+
+
+def by_turn_table(stats: Stats) -> list[str]:
+    """p50/p99 of each kind of message in a run."""
+    assert stats.by_turn is not None
+    rows = ["| Message | Turns | p50 ms | p99 ms |", "|---|---:|---:|---:|"]
+    for text, samples in stats.by_turn.items():
+        one = Stats(text, samples, 1.0)
+        rows.append(f"| {text} | {len(samples):,} | {one.pct(0.5):.2f} | {one.pct(0.99):.2f} |")
+    return rows
 
 
 async def run_rest(container: Container, people: list[tuple[Customer, str]], plan: Plan) -> Stats:
@@ -268,6 +289,7 @@ def profile_text(profile: cProfile.Profile, top: int = 18) -> str:
 
 
 async def bench(plan: Plan, workdir: Path) -> str:
+    load_before = os.getloadavg()
     db_path = workdir / "chat.db"
     url = f"sqlite+aiosqlite:///{db_path}"
     await asyncio.to_thread(upgrade, url)
@@ -326,8 +348,13 @@ async def bench(plan: Plan, workdir: Path) -> str:
         "The saturation row is throughput: there every turn also waits for the turns "
         "queued ahead of it on the one event loop.",
         "",
+        "By message, 100 people chatting at once:",
+        "",
+        *by_turn_table(concurrent),
+        "",
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}; {datetime.now(UTC):%Y-%m-%d}",
+        f"SQLite {sqlite3.sqlite_version}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
+        f"load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after",
     ]
     if not met:
         lines += [

@@ -3,15 +3,15 @@
 A turn is saved behind its reply while the server runs (``bot/turn_writer.py``
 commits turns in groups); only a conversation's first turn waits for its
 commit, so its id exists before anyone is told it. Another process sharing
-the database sees a turn once it commits, normally a few milliseconds after
-the reply; the version check still refuses a save made on an older state.
+the database sees a turn once it commits, within about 50 ms of the reply;
+the version check still refuses a save made on an older state.
 What write-behind means if the process dies:
 
 - a clean stop writes every queued turn before the server exits;
 - a crash or power loss can lose the turns answered in the last moments (the
-  group being committed and any queued behind it, normally a few
-  milliseconds' worth): their messages, analytics events and the state change
-  they made. The conversation then resumes from the last committed state.
+  group gathering, at most ``LINGER_S`` = 50 ms, plus the one being
+  committed): their messages, analytics events and the state change they
+  made. The conversation then resumes from the last committed state.
 - money is never lost or moved twice: a transfer commits in the money engine
   before the reply says it is done, under the key ``chat:<conversation>:<task>``.
   If the turn that made it is lost, the confirmation is still open and a
