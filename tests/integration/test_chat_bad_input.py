@@ -52,5 +52,7 @@ async def test_markup_that_names_a_feature_does_not_start_it(container: Containe
     ):
         result = await container.assistant.handle(seeded.customer, text=text)
         assert result.replies[0].text.startswith("Sorry, I didn't quite get that"), repr(text)
-    prefs = await container.services.notifications.preferences(seeded.customer.id)
-    assert prefs == await container.services.notifications.preferences("usr_nobody")
+    notifications = container.services.notifications
+    assert notifications is not None
+    prefs = await notifications.preferences(seeded.customer.id)
+    assert prefs == await notifications.preferences("usr_nobody")
