@@ -197,11 +197,13 @@ def running_balances(items: Iterable[PlanItem]) -> Iterator[tuple[tuple[str, str
 
 
 def history_months(reference: date, count: int = 6) -> list[date]:
-    """The first days of the last ``count`` months that began before ``reference``."""
-    last = reference.replace(day=1)
-    if last >= reference:
-        last = _add_months(last, -1)
-    return [_add_months(last, -n) for n in range(count - 1, -1, -1)]
+    """The first days of the ``count`` whole months before ``reference``'s, then its own.
+
+    The history is always ``count`` whole months, whatever the day of the month;
+    the reference's own month holds what happened in it before that day.
+    """
+    this_month = reference.replace(day=1)
+    return [_add_months(this_month, -n) for n in range(count, -1, -1)]
 
 
 def _add_months(first: date, n: int) -> date:
@@ -418,7 +420,7 @@ def _asha(p: _Planner, months: list[date]) -> list[PlannedTransfer]:
 
 
 def _vikram(p: _Planner, months: list[date]) -> list[PlannedTransfer]:
-    """A short history: two salaries and a few spends."""
+    """A short history: last month and this one so far, salaries and a few spends."""
     for month in months[-2:]:
         p.add(
             month,

@@ -57,9 +57,10 @@ def test_no_balance_ever_goes_below_zero(offset: int) -> None:
 
 
 @pytest.mark.parametrize("ref", [date(2026, 11, 1), date(2026, 11, 2), date(2026, 12, 31)])
-def test_asha_has_six_salary_credits_from_acme(ref: date) -> None:
+def test_asha_has_a_salary_credit_from_acme_for_each_month_of_history(ref: date) -> None:
     salaries = [p for p in postings("asha", ref) if p.category == "salary"]
-    assert len(salaries) == 6
+    # Six whole months, and this month's once its first day has passed.
+    assert len(salaries) == (6 if ref.day == 1 else 7)
     assert {p.counterparty for p in salaries} == {"Acme Corp"}
     assert all(p.direction == "credit" and p.account == "savings" for p in salaries)
 
@@ -91,7 +92,7 @@ def test_rent_and_mom_history_name_the_payees_and_this_months_rent_is_a_payee_tr
     rent = [p for p in asha if p.category == "rent"]
     assert {p.counterparty for p in rent} == {"Mehta Properties"}
     mom = [p for p in asha if p.memo == "Monthly transfer to Mom"]
-    assert len(mom) == 6 and {p.counterparty for p in mom} == {"Sunita Verma"}
+    assert len(mom) == 7 and {p.counterparty for p in mom} == {"Sunita Verma"}
     transfers = [i for i in plan(REFERENCE).items if isinstance(i, PlannedTransfer)]
     assert [t.payee for t in transfers if t.payee] == ["Landlord"]
     assert any(t.to_account for t in transfers)  # own-account moves
@@ -123,7 +124,13 @@ def test_demo_payees_are_valid() -> None:
     }
 
 
-def test_history_covers_the_six_months_before_the_reference() -> None:
-    assert history_months(date(2026, 11, 16))[0] == date(2026, 6, 1)
-    assert history_months(date(2026, 11, 1)) == [date(2026, m, 1) for m in range(5, 11)]
-    assert history_months(date(2026, 2, 10))[0] == date(2025, 9, 1)
+def test_history_covers_six_whole_months_and_the_reference_month_so_far() -> None:
+    assert history_months(date(2026, 11, 16)) == [date(2026, m, 1) for m in range(5, 12)]
+    assert history_months(date(2026, 11, 1)) == [date(2026, m, 1) for m in range(5, 12)]
+    assert history_months(date(2026, 2, 10))[0] == date(2025, 8, 1)
+
+
+@pytest.mark.parametrize("offset", range(0, 62))
+def test_the_history_is_as_long_whatever_the_day_of_the_month(offset: int) -> None:
+    ref = date(2026, 11, 1) + timedelta(days=offset)
+    assert len(plan(ref).items) > 150
