@@ -280,9 +280,7 @@ def render(result: DemoResult, url: str | None = None) -> str:
         lines.append(f"Demo data loaded: {', '.join(parts)}.")
     else:
         lines.append("Demo data is already loaded; nothing changed.")
-    lines.append(
-        f"History: six whole months and this month up to {result.reference:%d %B %Y}."
-    )
+    lines.append(f"History: six whole months and this month up to {result.reference:%d %B %Y}.")
     lines.append("")
     for customer in result.customers:
         lines.append(f"{customer.full_name} (login: {customer.username})")
