@@ -133,9 +133,6 @@ class EventSystem:
             if not sent:
                 await asyncio.sleep(self.settings.events_poll_s)
 
-    async def _flush(self) -> None:
-        await self.notifications.flush()
-
 
 def _note(customer_id: str, doc: dict[str, object]) -> Notification:
     from datetime import datetime
@@ -199,6 +196,6 @@ def build_events(
         sender=sender,
     )
     dispatcher.publish = system.publish
-    dispatcher.on_leader.append(system._flush)
+    dispatcher.staged_jobs.append(notifications.stage_flush)
     notifications.deliver = system.deliver
     return system

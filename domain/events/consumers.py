@@ -3,18 +3,28 @@
 A consumer records the ids it handled in ``event_consumers`` in the same
 transaction as its own writes, so a redelivery after a crash is skipped and
 a crash before the commit leaves nothing behind to skip.
+
+A consumer may also *stage* its work: decide from reads what it will write
+(``stage``), and hand the dispatcher a ``Stage`` whose ``write`` runs inside
+the round's one transaction, beside every other consumer's and the outbox's
+own bookkeeping, and whose ``after`` runs once that has committed. On SQLite
+the database has one writer, shared with the money engine; a round that
+holds it once, briefly, instead of once per consumer keeps payments from
+queueing behind notifications.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
+from domain.db import Database
 from domain.events.model import Event
 
 _c = schema.event_consumers
@@ -26,6 +36,42 @@ class Consumer(Protocol):
     name: str
 
     async def handle(self, events: Sequence[Event]) -> None: ...
+
+
+class StageRaced(Exception):
+    """What a stage read changed before its write: the round is run again afresh."""
+
+
+async def _nothing() -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """A consumer's share of one dispatch round.
+
+    ``write`` runs inside the round's transaction and must claim the events
+    it acts on (``claim``) there; ``after`` runs once the round committed
+    (sending, pushing), and not at all if it rolled back.
+    """
+
+    write: Callable[[AsyncConnection], Awaitable[None]]
+    after: Callable[[], Awaitable[None]] = _nothing
+
+
+@runtime_checkable
+class StagedConsumer(Consumer, Protocol):
+    """A consumer that reads first and writes in the dispatcher's transaction."""
+
+    async def stage(self, events: Sequence[Event]) -> Stage: ...
+
+
+async def handle_staged(db: Database, consumer: StagedConsumer, events: Sequence[Event]) -> None:
+    """Run a staged consumer on its own, in a transaction of its own."""
+    stage = await consumer.stage(events)
+    async with db.writing() as conn:
+        await stage.write(conn)
+    await stage.after()
 
 
 async def claim(

@@ -2,11 +2,12 @@
 
 One process at a time dispatches (a ``Lease``: a PostgreSQL advisory lock
 held on its own connection, released by the database if the process dies).
-Each round reads the oldest undispatched events, hands them to every durable
-consumer in turn, publishes them to the live listeners (the bus), then marks
-them dispatched. A crash anywhere in between means the round runs again;
-consumers skip what they already handled (``consumers.claim``), so nothing
-is lost and nothing is applied twice. A failing consumer holds the queue, so
+Each round reads the oldest undispatched events and hands them to every
+durable consumer in turn; staged consumers (``consumers.Stage``) write in one
+transaction with the outbox's "dispatched" mark, then the round publishes the
+events to the live listeners (the bus). A crash anywhere in between means the
+round runs again; consumers skip what they already handled
+(``consumers.claim``), so nothing is lost and nothing is applied twice. A failing consumer holds the queue, so
 a customer's events are never delivered out of order.
 """
 
@@ -23,7 +24,7 @@ from sqlalchemy import text
 from domain.clock import Clock
 from domain.db import Database
 from domain.events import outbox
-from domain.events.consumers import Consumer
+from domain.events.consumers import Consumer, Stage, StagedConsumer, StageRaced
 from domain.events.model import Event
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ class Dispatcher:
         batch_size: int = 500,
         poll_s: float = 0.02,
         on_leader: Sequence[Callable[[], Awaitable[None]]] = (),
+        staged_jobs: Sequence[Callable[[], Awaitable[Stage | None]]] = (),
     ) -> None:
         self._db = db
         self._clock = clock
@@ -114,6 +116,9 @@ class Dispatcher:
         self._poll = poll_s
         # Housekeeping only the leader does each round (grouping flushes, webhook sends).
         self.on_leader = list(on_leader)
+        # Housekeeping that writes (grouped notifications falling due): asked
+        # each round, and written in the round's transaction.
+        self.staged_jobs = list(staged_jobs)
         self._wake = asyncio.Event()
         # One round at a time in this process, whoever asks (the loop, tests, the bench).
         self._round = asyncio.Lock()
@@ -127,24 +132,46 @@ class Dispatcher:
     async def run_once(self) -> int:
         """Dispatch one batch; returns how many events it carried."""
         async with self._round:
-            return await self._round_once()
+            while True:
+                try:
+                    return await self._round_once()
+                except StageRaced:
+                    continue  # rolled back whole; read afresh and go again
 
     async def _round_once(self) -> int:
         async with self._db.reading() as conn:
             events = await outbox.pending(conn, self._batch)
-        if not events:
+        stages: list[Stage] = []
+        for consumer in self.consumers if events else ():
+            if isinstance(consumer, StagedConsumer):
+                stages.append(await consumer.stage(events))
+            else:
+                await consumer.handle(events)
+        for job in self.staged_jobs:
+            staged = await job()
+            if staged is not None:
+                stages.append(staged)
+        if not events and not stages:
             return 0
-        for consumer in self.consumers:
-            await consumer.handle(events)
+        # One transaction for every staged consumer and the outbox's own record:
+        # the round takes the database's writer once, whatever the consumers.
+        async with self._db.writing() as conn:
+            for stage in stages:
+                await stage.write(conn)
+            if events:
+                await outbox.mark_dispatched(
+                    conn, [e.seq for e in events if e.seq is not None], self._clock.now()
+                )
+        for stage in stages:
+            try:
+                await stage.after()
+            except Exception:  # what was written stands; the inbox holds it
+                log.exception("a consumer's follow-up after a dispatch round failed")
         if self.publish is not None:
             try:
                 await self.publish(events)
             except Exception:  # live listeners are best effort; resume covers them
                 log.exception("publishing events failed")
-        async with self._db.writing() as conn:
-            await outbox.mark_dispatched(
-                conn, [e.seq for e in events if e.seq is not None], self._clock.now()
-            )
         self.dispatched += len(events)
         return len(events)
 

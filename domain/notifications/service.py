@@ -1,7 +1,9 @@
 """The notifications consumer and inbox.
 
 As a consumer it turns events into notifications in one transaction with its
-``event_consumers`` record, so a redelivered event makes nothing twice.
+``event_consumers`` record, so a redelivered event makes nothing twice. It
+decides from reads (history for insights, preferences) before the write, so
+the dispatcher's transaction holds the database's writer only to insert.
 High and critical ones are sent at once; medium and low ones wait in a
 grouping window (5 s by default) and ``flush`` folds each customer's pending
 ones of a category into one summary. Sent notifications go to ``deliver``
@@ -25,7 +27,7 @@ from domain.clock import Clock
 from domain.db import Database
 from domain.errors import NotFound
 from domain.events import model as ev
-from domain.events.consumers import claim
+from domain.events.consumers import Stage, StageRaced, claim, handle_staged
 from domain.events.model import Event
 from domain.ids import new_id
 from domain.notifications import insights as ins
@@ -38,6 +40,19 @@ Deliver = Callable[[Notification, Decision], Awaitable[None]]
 _n = schema.notifications
 _p = schema.notification_preferences
 _OUTFLOWS = {ev.DEBIT_POSTED, ev.TRANSFER_COMPLETED}
+
+
+class FlushRaced(StageRaced):
+    """Another flush sent some of a group between the read and the write."""
+
+
+async def _take(conn: AsyncConnection, ids: list[str], **values: Any) -> None:
+    """Move pending notifications on, all of them or (raising) none."""
+    done = await conn.execute(
+        update(_n).where(_n.c.id.in_(ids), _n.c.status == "pending").values(**values)
+    )
+    if done.rowcount != len(ids):
+        raise FlushRaced()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +100,15 @@ class NotificationService:
     # -- consuming events ------------------------------------------------------
 
     async def handle(self, events: Sequence[Event]) -> None:
+        await handle_staged(self._db, self, events)
+
+    async def stage(self, events: Sequence[Event]) -> Stage:
+        """Decide each event's notifications from reads; write them in the round."""
         now = self._clock.now()
-        out: list[tuple[Notification, Decision]] = []
-        async with self._db.writing() as conn:
-            fresh = await claim(conn, self.name, events, now)
+        planned: list[tuple[str, Draft, Decision, bool]] = []  # event id, draft, decision, pending
+        async with self._db.reading() as conn:
             audiences: dict[str, _Audience] = {}
-            for event in fresh:
+            for event in events:
                 drafts = [d for d in [draft_for(event)] if d is not None]
                 drafts += await self._insights(conn, event)
                 for draft in drafts:
@@ -100,35 +118,57 @@ class NotificationService:
                             conn, draft.customer_id
                         )
                     decision = decide(who.prefs, draft, now, who.zone)
-                    if not decision.keep:
-                        continue
-                    pending = groupable(draft) and self.window > timedelta(0)
+                    if decision.keep:
+                        pending = groupable(draft) and self.window > timedelta(0)
+                        planned.append((event.id, draft, decision, pending))
+        out: list[tuple[Notification, Decision]] = []
+
+        async def write(conn: AsyncConnection) -> None:
+            fresh = {e.id for e in await claim(conn, self.name, events, now)}
+            for event_id, draft, decision, pending in planned:
+                if event_id in fresh:
                     note = await self._insert(conn, draft, decision, now, pending=pending)
                     if not pending:
                         out.append((note, decision))
-        await self._send(out)
+
+        async def after() -> None:
+            await self._send(out)
+
+        return Stage(write, after)
 
     async def flush(self) -> int:
         """Send every group whose window has closed; returns notifications sent."""
         async with self._flushing:
-            return await self._flush()
+            staged = await self._stage_flush()
+            if staged is None:
+                return 0
+            stage, out = staged
+            try:
+                async with self._db.writing() as conn:
+                    await stage.write(conn)
+            except FlushRaced:
+                return 0
+            await stage.after()
+            return len(out)
 
-    async def _flush(self) -> int:
+    async def stage_flush(self) -> Stage | None:
+        """The groups whose window has closed, to fold in a dispatch round (or None)."""
+        staged = await self._stage_flush()
+        return staged[0] if staged is not None else None
+
+    async def _stage_flush(self) -> tuple[Stage, list[tuple[Notification, Decision]]] | None:
         now = self._clock.now()
-        out: list[tuple[Notification, Decision]] = []
         due_groups = (
             select(_n.c.customer_id, _n.c.category)
             .where(_n.c.status == "pending")
             .group_by(_n.c.customer_id, _n.c.category)
             .having(func.min(_n.c.created_at) <= now - self.window)
         )
-        # Asked every dispatch round: look before taking the database's one writer.
+        # Asked every dispatch round: read, and take the database's one writer
+        # only when something is due.
+        groups: list[tuple[list[Any], _Audience]] = []
         async with self._db.reading() as conn:
-            if not (await conn.execute(due_groups.limit(1))).first():
-                return 0
-        async with self._db.writing() as conn:
-            due = (await conn.execute(due_groups)).all()
-            for customer_id, category in due:
+            for customer_id, category in (await conn.execute(due_groups)).all():
                 rows = (
                     await conn.execute(
                         select(_n)
@@ -140,14 +180,20 @@ class NotificationService:
                         .order_by(_n.c.created_at, _n.c.id)
                     )
                 ).all()
-                who = await self._audience(conn, customer_id)
+                if rows:
+                    groups.append((list(rows), await self._audience(conn, customer_id)))
+        if not groups:
+            return None
+        out: list[tuple[Notification, Decision]] = []
+
+        async def write(conn: AsyncConnection) -> None:
+            for rows, who in groups:
+                ids = [r.id for r in rows]
                 if len(rows) == 1:
                     note = _row(rows[0])
-                    await conn.execute(
-                        update(_n).where(_n.c.id == note.id).values(status="sent", sent_at=now)
-                    )
+                    await _take(conn, ids, status="sent", sent_at=now)
                     draft = Draft(
-                        customer_id,
+                        note.customer_id,
                         note.category,
                         note.priority,
                         note.title,
@@ -156,6 +202,7 @@ class NotificationService:
                     )
                     out.append((note, decide(who.prefs, draft, now, who.zone)))
                     continue
+                await _take(conn, ids, status="grouped")
                 drafts = [
                     Draft(
                         r.customer_id,
@@ -171,12 +218,12 @@ class NotificationService:
                 merged = summary(drafts)
                 decision = decide(who.prefs, merged, now, who.zone)
                 note = await self._insert(conn, merged, decision, now, pending=False)
-                await conn.execute(
-                    update(_n).where(_n.c.id.in_([r.id for r in rows])).values(status="grouped")
-                )
                 out.append((note, decision))
-        await self._send(out)
-        return len(out)
+
+        async def after() -> None:
+            await self._send(out)
+
+        return Stage(write, after), out
 
     async def _send(self, out: list[tuple[Notification, Decision]]) -> None:
         if self.deliver is None:

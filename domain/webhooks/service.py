@@ -29,7 +29,7 @@ from domain.clock import Clock
 from domain.db import Database
 from domain.errors import InvalidInput, NotFound
 from domain.events import model as ev
-from domain.events.consumers import claim
+from domain.events.consumers import Stage, claim, handle_staged
 from domain.events.model import Event
 from domain.ids import new_id
 from domain.ledger import events as ledger_events
@@ -267,12 +267,19 @@ class WebhookService:
     # -- consuming events -------------------------------------------------------------
 
     async def handle(self, events: Sequence[Event]) -> None:
+        await handle_staged(self._db, self, events)
+
+    async def stage(self, events: Sequence[Event]) -> Stage:
+        """Find the endpoints the events go to; queue their deliveries in the round.
+
+        Most customers have no endpoint: then the round writes nothing for them,
+        not even a claim (a redelivered event finds no endpoint again).
+        """
         now = self._clock.now()
-        async with self._db.writing() as conn:
-            fresh = [e for e in await claim(conn, self.name, events, now) if e.customer_id]
-            customers = {e.customer_id for e in fresh}
-            if not customers:
-                return
+        customers = {e.customer_id for e in events if e.customer_id}
+        if not customers:
+            return Stage(_write_nothing)
+        async with self._db.lookup() as conn:
             rows = (
                 await conn.execute(
                     select(_e.c.id, _e.c.customer_id, _e.c.event_types).where(
@@ -280,17 +287,24 @@ class WebhookService:
                     )
                 )
             ).all()
-            by_customer: dict[str, list[tuple[str, frozenset[str] | None]]] = {}
-            for r in rows:
-                types = frozenset(json.loads(r.event_types)) if r.event_types else None
-                by_customer.setdefault(r.customer_id, []).append((r.id, types))
+        by_customer: dict[str, list[tuple[str, frozenset[str] | None]]] = {}
+        for r in rows:
+            types = frozenset(json.loads(r.event_types)) if r.event_types else None
+            by_customer.setdefault(r.customer_id, []).append((r.id, types))
+        targeted = [e for e in events if by_customer.get(e.customer_id or "")]
+        if not targeted:
+            return Stage(_write_nothing)
+
+        async def write(conn: AsyncConnection) -> None:
             values = []
-            for e in fresh:
-                for endpoint_id, types in by_customer.get(e.customer_id or "", ()):
+            for e in await claim(conn, self.name, targeted, now):
+                for endpoint_id, types in by_customer[e.customer_id or ""]:
                     if ev.matches(e.type, types):
                         values.append(self._delivery_values(endpoint_id, e, now))
             if values:
                 await conn.execute(insert(_d), values)
+
+        return Stage(write)
 
     def _delivery_values(self, endpoint_id: str, e: Event, now: datetime) -> dict[str, Any]:
         payload = {"type": e.type, "timestamp": e.occurred_at.isoformat(), "data": e.to_json()}
@@ -435,3 +449,7 @@ class WebhookService:
         if attempt.retry_after_s is not None:
             delay = max(delay, min(attempt.retry_after_s * self._scale, 36000 * self._scale))
         return timedelta(seconds=delay)
+
+
+async def _write_nothing(_conn: AsyncConnection) -> None:
+    return None

@@ -327,3 +327,100 @@ async def test_dispatch_is_quiet_when_nothing_happens(world: World) -> None:
     await settle(world)
     assert await world.container.events.dispatcher.run_once() == 0
     await asyncio.sleep(0)
+
+
+def count_writes(world: World) -> list[int]:
+    """Count the write transactions the app opens from now on (one list cell)."""
+    db = world.container.db
+    real = type(db).writing.__get__(db)
+    opened = [0]
+
+    def counting() -> Any:
+        opened[0] += 1
+        return real()
+
+    db.writing = counting  # type: ignore[method-assign]
+    return opened
+
+
+async def test_a_dispatch_round_takes_the_writer_once_for_every_consumer(world: World) -> None:
+    events = world.container.events
+    events.webhooks.allow_loopback = True
+    await settle(world)
+    created = await world.client.post(
+        "/api/v1/webhooks", json={"url": "http://127.0.0.1:9/hook"}, headers=world.auth("asha")
+    )
+    assert created.status == 201
+    for i in range(3):
+        await transfer(world, f"once-{i}", 60_000 + i)  # large: notified at once, not grouped
+    notes, deliveries = await world.count("notifications"), await world.count("webhook_deliveries")
+    writes = count_writes(world)
+    assert await events.dispatcher.run_once() == 3
+    assert writes[0] == 1  # notifications, webhook deliveries and the outbox mark together
+    assert await world.count("notifications") > notes
+    assert await world.count("webhook_deliveries") == deliveries + 3
+    assert await world.count("outbox_events WHERE dispatched_at IS NULL") == 0
+
+
+async def test_a_round_that_fails_in_one_consumer_keeps_nothing_and_runs_again_whole(
+    world: World,
+) -> None:
+    from domain.events.consumers import Stage
+
+    events = world.container.events
+    await settle(world)
+    before = await world.count("notifications")
+    claimed = await world.count("event_consumers")
+
+    class Breaks:
+        name = "breaks"
+        broken = True
+
+        async def handle(self, batch: Any) -> None:
+            raise AssertionError("staged consumers are not handled one by one")
+
+        async def stage(self, batch: Any) -> Stage:
+            async def write(conn: Any) -> None:
+                if self.broken:
+                    raise RuntimeError("the disk is full")
+
+            return Stage(write)
+
+    breaks = Breaks()
+    dispatcher = events.dispatcher
+    dispatcher.consumers = [*dispatcher.consumers, breaks]
+    await transfer(world, "whole-1", 70_000)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        await dispatcher.run_once()
+    assert await world.count("notifications") == before  # the notifications' share rolled back
+    assert await world.count("event_consumers") == claimed
+    assert await world.count("outbox_events WHERE dispatched_at IS NULL") == 1
+    breaks.broken = False
+    assert await dispatcher.drain() == 1
+    made = await world.count("notifications")
+    assert made > before
+    assert await dispatcher.drain() == 0
+    assert await world.count("notifications") == made  # nothing twice
+
+
+async def test_two_flushes_at_once_send_each_group_once(world: World) -> None:
+    pushed: list[str] = []
+
+    class Chat:
+        async def push(self, customer_id: str, replies: Any, *, silent: bool = False) -> int:
+            pushed.extend(r.text for r in replies)
+            return 1
+
+    events = world.container.events
+    events.pushers.register("web", Chat())
+    await settle(world)
+    pushed.clear()
+    for i in range(2):
+        await transfer(world, f"flush-{i}", 1_000 + i)
+    await events.dispatcher.drain()
+    world.clock.advance(timedelta(seconds=6))
+    await asyncio.gather(
+        events.notifications.flush(), events.dispatcher.run_once(), events.notifications.flush()
+    )
+    assert len([t for t in pushed if "2 transfers completed" in t]) == 1
+    assert await world.count("notifications WHERE status = 'pending'") == 0
