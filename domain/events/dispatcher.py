@@ -7,8 +7,9 @@ durable consumer in turn; staged consumers (``consumers.Stage``) write in one
 transaction with the outbox's "dispatched" mark, then the round publishes the
 events to the live listeners (the bus). A crash anywhere in between means the
 round runs again; consumers skip what they already handled
-(``consumers.claim``), so nothing is lost and nothing is applied twice. A failing consumer holds the queue, so
-a customer's events are never delivered out of order.
+(``consumers.claim``), so nothing is lost and nothing is applied twice. A
+failing consumer holds the queue, so a customer's events are never delivered
+out of order.
 """
 
 from __future__ import annotations
