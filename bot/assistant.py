@@ -186,6 +186,9 @@ class Assistant:
         if u.payload == "/more":
             more = await self._more(turn)
             return more + (await self._back_to(turn, task) if task is not None else [])
+        if u.intent == "notification_read" and u.payload is not None:
+            read = await notifications.mark_read(turn, u.payload.removeprefix("/read:"))
+            return read + (await self._back_to(turn, task) if task is not None else [])
         if task is not None:
             handled = await self._continue(turn, task, u)
             if handled is not None:

@@ -48,7 +48,7 @@ def as_replies(notes: Iterable[Notification]) -> list[Reply]:
         text = f"{_ICONS[note.priority]} {note.title}"
         if note.body and note.body != note.title:
             text += f"\n{note.body}"
-        out.append(Reply(text, buttons=(Button("Mark read", f"/notification_read {note.id}"),)))
+        out.append(Reply(text, buttons=(Button("Mark read", f"/read:{note.id}"),)))
     return out
 
 

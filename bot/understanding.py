@@ -11,7 +11,7 @@ from intents import INTENTS, ParseResult
 # Payloads buttons may carry. Anything else is refused as stale or forged.
 _PAYLOAD = re.compile(
     r"^/(?:(?:affirm|deny)(?::[A-Za-z0-9_]{1,60})?|cancel|more|intent:[a-z_]{2,40}"
-    r"|pick:(?:payee|to|from|account):[A-Za-z0-9_]{1,40})$"
+    r"|pick:(?:payee|to|from|account):[A-Za-z0-9_]{1,40}|read:ntf_[0-9A-Z]{26})$"
 )
 
 
@@ -82,5 +82,5 @@ def from_payload(payload: str) -> Understanding:
     elif payload.startswith("/intent:"):
         intent = payload.removeprefix("/intent:")
     else:
-        intent = "pick" if payload.startswith("/pick:") else "more"
+        intent = {"/pick:": "pick", "/read:": "notification_read"}.get(payload[:6], "more")
     return Understanding(text="", intent=intent, confidence=1.0, confident=True, payload=payload)

@@ -19,6 +19,7 @@ from datetime import datetime, time, timedelta
 from bot.context import Turn
 from bot.replies import Reply
 from bot.understanding import Understanding
+from domain.errors import NotFound
 from domain.money import format_minor
 from domain.notifications.model import Category, Preferences, Setting
 
@@ -253,3 +254,15 @@ def describe(turn: Turn, prefs: Preferences) -> str:
     )
     lines.append(f"• Sent to {channels}")
     return "\n".join(lines)
+
+
+async def mark_read(turn: Turn, notification_id: str) -> list[Reply]:
+    """The "Mark read" button under a pushed notification."""
+    service = turn.services.notifications
+    if service is None:
+        return [Reply("Notifications aren't switched on here.")]
+    try:
+        await service.mark_read(turn.customer.id, notification_id)
+    except NotFound:
+        return [Reply("I couldn't find that notification; it may have been cleared.")]
+    return [Reply("Marked as read.")]

@@ -108,6 +108,44 @@ async def test_the_web_chat_shows_what_was_sent_while_away_once_on_connect(world
     await again.close()
 
 
+async def test_the_mark_read_button_under_a_push_marks_it_read_in_chat(world: World) -> None:
+    await settle(world)
+    await world.client.post("/api/v1/notifications/read-all", headers=world.auth("asha"))
+    await world.container.banking.external_posting(
+        principal_id=world.asha,
+        idempotency_key="refund",
+        account_id=world.asha_savings,
+        direction="credit",
+        amount=Money(1_250_00),
+        counterparty="Flipkart Refunds",
+    )
+    await settle(world)
+    ws = await world.client.ws_connect("/ws/chat")
+    await ws.send_json({"type": "auth", "token": world.tokens["asha"]})
+    assert (await ws.receive_json(timeout=5))["type"] == "ready"
+    push = await ws.receive_json(timeout=5)
+    await ws.close()
+    (button,) = [b for r in push["replies"] for b in r["buttons"] if b["label"] == "Mark read"]
+    (unread,) = [n for n in await inbox(world) if n["read_at"] is None]
+
+    async def press(payload: str, who: str = "asha") -> str:
+        resp = await world.client.post(
+            "/api/v1/chat", json={"payload": payload}, headers=world.auth(who)
+        )
+        assert resp.status == 200
+        return " ".join(r["text"] for r in (await resp.json())["replies"])
+
+    assert await press(button["payload"], who="vikram") == (
+        "I couldn't find that notification; it may have been cleared."
+    )
+    assert next(n for n in await inbox(world) if n["id"] == unread["id"])["read_at"] is None
+    assert await press(button["payload"]) == "Marked as read."
+    assert all(n["read_at"] is not None for n in await inbox(world))
+    assert await press("/read:ntf_not-an-id") == (
+        "That button is no longer valid. What would you like to do?"
+    )
+
+
 # -- credits, debits and holds ----------------------------------------------------------
 
 
