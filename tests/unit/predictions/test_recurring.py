@@ -76,10 +76,8 @@ def test_one_payment_or_irregular_days_or_gaps_are_not_recurring() -> None:
 
 
 def test_an_amount_that_jumps_is_not_one_series() -> None:
-    moves = [
-        *monthly("Mystery", 50000, 10, months=2),
-        Movement("big", datetime(2026, 11, 10, 5, tzinfo=UTC), "debit", 500000, "Mystery"),
-    ]
+    jump = Movement("big", datetime(2026, 11, 10, 5, tzinfo=UTC), "debit", 5_000_00, "Mystery")
+    moves = [*monthly("Mystery", 500_00, 10, months=2), jump]
     assert detect(moves, today=TODAY, zone=IST) == []
 
 
