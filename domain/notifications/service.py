@@ -30,10 +30,10 @@ from domain.events import model as ev
 from domain.events.consumers import Stage, StageRaced, claim, handle_staged
 from domain.events.model import Event
 from domain.ids import new_id
-from domain.notifications import insights as ins
 from domain.notifications.model import Category, Draft, Notification, Preferences, Priority
 from domain.notifications.policy import Decision, decide, groupable
 from domain.notifications.rules import draft_for, summary
+from domain.predictions import anomalies, forecast_watch
 
 Deliver = Callable[[Notification, Decision], Awaitable[None]]
 
@@ -75,6 +75,27 @@ def _row(r: Any) -> Notification:
         read_at=r.read_at,
         event_id=r.event_id,
         data=json.loads(r.data),
+    )
+
+
+def _insight(event: Event, flag: anomalies.Flag) -> Draft:
+    """An anomaly or Balance Watch flag as an alert; its data keeps the reason for "why?"."""
+    assert event.customer_id is not None
+    return Draft(
+        customer_id=event.customer_id,
+        category=Category.INSIGHT,
+        priority=Priority.HIGH,
+        title=flag.title,
+        body=flag.reason,
+        amount=flag.charge.amount,
+        currency=flag.charge.currency,
+        event_id=None,
+        data={
+            "insight": flag.kind,
+            "source_event_id": event.id,
+            "transfer_id": flag.charge.transfer_id,
+            "reason": flag.detail,
+        },
     )
 
 
@@ -312,8 +333,8 @@ class NotificationService:
                 .limit(500)
             )
         ).all()
-        history = [ins.Charge(r.created_at, r.amount, r.merchant) for r in rows]
-        upcoming = ins.due_soon(history, event.occurred_at)
+        history = [anomalies.Charge(r.created_at, r.amount, r.merchant) for r in rows]
+        upcoming = forecast_watch.due_soon(history, event.occurred_at)
         h = schema.holds
         held = (
             await conn.execute(
@@ -322,17 +343,22 @@ class NotificationService:
                 )
             )
         ).scalar_one()
+        w = schema.balance_watch
+        minimum = (
+            await conn.execute(select(w.c.minimum).where(w.c.customer_id == event.customer_id))
+        ).scalar_one_or_none()
         balances = data.get("balances_after") or {}
-        spend = ins.Spend(
-            customer_id=event.customer_id,
-            event_id=event.id,
+        charge = anomalies.Charge(
             at=event.occurred_at,
             amount=int(amount.get("minor", 0)),
-            currency=str(amount.get("currency", "INR")),
             merchant=data.get("merchant"),
+            transfer_id=event.subject_id,
+            currency=str(amount.get("currency", "INR")),
             balance_after=balances.get(source) if isinstance(source, str) else None,
         )
-        return ins.insights(spend, history, upcoming=upcoming + int(held), large=self._large)
+        flags = anomalies.check(charge, history, large=self._large)
+        low = forecast_watch.low_balance(charge, upcoming + int(held), minimum=minimum or 0)
+        return [_insight(event, flag) for flag in [*flags, *([low] if low else [])]]
 
     # -- the inbox -------------------------------------------------------------
 
