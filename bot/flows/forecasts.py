@@ -166,7 +166,7 @@ async def why(turn: Turn) -> list[Reply]:
     notifications = turn.services.notifications
     if notifications is None:
         return [Reply("Alerts aren't available here.")]
-    notes, _ = await notifications.inbox(turn.customer.id, limit=20)
+    notes, _ = await notifications.inbox(turn.customer.id, limit=100)
     if not notes:
         return [Reply("You haven't had any alerts from me yet.")]
     insight = next((n for n in notes if n.category is Category.INSIGHT), None)
@@ -178,8 +178,8 @@ async def why(turn: Turn) -> list[Reply]:
         text += f"\n{reason}"
     else:
         text += (
-            f"\nIt's a {note.category.value} notification: you get these as they happen, "
-            "and can change which ones in your notification settings."
+            f"\nIt's one of your {note.category.value} notifications: they come as things "
+            "happen, and you can change which ones you get in your notification settings."
         )
     return [Reply(text, quick_replies=("Anything unusual on my account?",))]
 

@@ -40,6 +40,7 @@ Deliver = Callable[[Notification, Decision], Awaitable[None]]
 _n = schema.notifications
 _p = schema.notification_preferences
 _OUTFLOWS = {ev.DEBIT_POSTED, ev.TRANSFER_COMPLETED}
+_OWN_MOVES = ("internal", "trade")
 
 
 class FlushRaced(StageRaced):
@@ -76,6 +77,15 @@ def _row(r: Any) -> Notification:
         event_id=r.event_id,
         data=json.loads(r.data),
     )
+
+
+def _posted_at(data: dict[str, Any]) -> datetime | None:
+    """When the outflow happened, from its event (older events do not say)."""
+    raw = data.get("posted_at")
+    try:
+        return datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
 
 
 def _insight(event: Event, flag: anomalies.Flag) -> Draft:
@@ -312,29 +322,32 @@ class NotificationService:
         amount = data.get("amount") or {}
         source = data.get("from_account_id")
         t = schema.transfers
-        since = event.occurred_at - timedelta(days=90)
+        at = _posted_at(data) or event.occurred_at
+        since = at - timedelta(days=90)
         rows = (
             await conn.execute(
-                select(t.c.amount, t.c.merchant, t.c.created_at)
+                select(t.c.amount, t.c.merchant, t.c.counterparty, t.c.posted_at)
                 .join(schema.accounts, schema.accounts.c.id == t.c.debit_account_id)
                 .where(
                     schema.accounts.c.customer_id == event.customer_id,
-                    t.c.created_at >= since,
+                    t.c.kind.not_in(_OWN_MOVES),
+                    t.c.posted_at >= since,
                     # Only what came before this outflow: a batch may hold later ones too.
                     or_(
-                        t.c.created_at < event.occurred_at,
-                        and_(
-                            t.c.created_at == event.occurred_at,
-                            t.c.id < (event.subject_id or ""),
-                        ),
+                        t.c.posted_at < at,
+                        and_(t.c.posted_at == at, t.c.id < (event.subject_id or "")),
                     ),
                 )
-                .order_by(t.c.created_at)
+                .order_by(t.c.posted_at.desc())
                 .limit(500)
             )
         ).all()
-        history = [anomalies.Charge(r.created_at, r.amount, r.merchant) for r in rows]
-        upcoming = forecast_watch.due_soon(history, event.occurred_at)
+        # The latest 500, oldest first.
+        history = [
+            anomalies.Charge(r.posted_at, r.amount, r.merchant, counterparty=r.counterparty)
+            for r in reversed(rows)
+        ]
+        upcoming = forecast_watch.due_soon(history, at)
         h = schema.holds
         held = (
             await conn.execute(
@@ -349,14 +362,17 @@ class NotificationService:
         ).scalar_one_or_none()
         balances = data.get("balances_after") or {}
         charge = anomalies.Charge(
-            at=event.occurred_at,
+            at=at,
             amount=int(amount.get("minor", 0)),
             merchant=data.get("merchant"),
             transfer_id=event.subject_id,
             currency=str(amount.get("currency", "INR")),
             balance_after=balances.get(source) if isinstance(source, str) else None,
+            counterparty=data.get("counterparty"),
         )
-        flags = anomalies.check(charge, history, large=self._large)
+        # Moving money between one's own accounts is never unusual, but may leave little.
+        own = data.get("kind") in _OWN_MOVES
+        flags = [] if own else anomalies.check(charge, history, large=self._large)
         low = forecast_watch.low_balance(charge, upcoming + int(held), minimum=minimum or 0)
         return [_insight(event, flag) for flag in [*flags, *([low] if low else [])]]
 

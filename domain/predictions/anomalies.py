@@ -4,13 +4,14 @@ Pure: callers pass the outflow and the outflows before it. The rules:
 
 - ``large_debit``: at or over the bank's large-payment threshold, or at least
   three times the median of the last 90 days' payments (five or more of them)
-  and a fifth of the threshold (so small purchases are never "large").
+  and a fifth of the threshold (so small purchases are never "large"), to
+  someone not paid as much before (rent is large, but not unusual).
 - ``unusual_for_merchant``: a robust z-score, 0.6745 (x - median) / MAD, of
   3.5 or more against the customer's earlier payments to the same merchant
-  (four or more in 180 days), and at least twice their median.
+  (four or more in 180 days), and at least three times their median.
 - ``duplicate_charge``: the same merchant and amount within a day.
-- ``recurring_increase``: a merchant whose charge before this one came 25-35
-  days ago (a monthly charge) charges more.
+- ``recurring_increase``: a fixed monthly charge (the two before it a month
+  apart and equal) that went up.
 - ``new_merchant_large``: a first payment to a merchant of a fifth of the
   threshold or more, from a customer with a month of history and ten payments.
 
@@ -43,6 +44,11 @@ class Charge:
     transfer_id: str | None = None
     currency: str = "INR"
     balance_after: int | None = None
+    counterparty: str | None = None  # whom it went to, when there is no merchant
+
+    @property
+    def to(self) -> str | None:
+        return self.merchant or self.counterparty
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +91,16 @@ def _money(charge: Charge, amount: int | None = None) -> str:
 def _large(charge: Charge, history: Sequence[Charge], large: int) -> Flag | None:
     recent = [c.amount for c in history if c.at >= charge.at - LOOKBACK]
     typical = median(recent) if recent else 0
-    unusual = len(recent) >= 5 and charge.amount >= 3 * typical and charge.amount >= large // 5
+    # Rent or money home is large next to coffee, but not unusual once paid before.
+    paid_before = charge.to is not None and any(
+        c.to == charge.to and c.amount >= 0.75 * charge.amount for c in history
+    )
+    unusual = (
+        len(recent) >= 5
+        and not paid_before
+        and charge.amount >= 3 * typical
+        and charge.amount >= large // 5
+    )
     if charge.amount < large and not unusual:
         return None
     why = "larger than usual" if unusual and charge.amount < large else "a large payment"
@@ -110,7 +125,7 @@ def _for_merchant(charge: Charge, same: Sequence[Charge]) -> Flag | None:
         return None
     z = robust_z(charge.amount, earlier)
     usual = median(earlier)
-    if z < Z_LIMIT or charge.amount < 2 * usual:
+    if z < Z_LIMIT or charge.amount < 3 * usual:
         return None
     return Flag(
         "unusual_for_merchant",
@@ -141,17 +156,23 @@ def _duplicate(charge: Charge, same: Sequence[Charge]) -> Flag | None:
 
 
 def _increase(charge: Charge, same: Sequence[Charge]) -> Flag | None:
-    last = same[-1]  # a monthly charge: the one before came 25-35 days ago
-    if not timedelta(days=25) <= charge.at - last.at <= timedelta(days=35):
+    if len(same) < 2:
         return None
-    if charge.amount <= last.amount:
+    before, last = same[-2], same[-1]
+    # A fixed monthly charge: the two before were a month apart, for the same amount.
+    month = timedelta(days=25), timedelta(days=35)
+    if not all(
+        month[0] <= b - a <= month[1] for a, b in ((before.at, last.at), (last.at, charge.at))
+    ):
         return None
-    before = _money(charge, last.amount)
+    if before.amount != last.amount or charge.amount <= last.amount:
+        return None
+    was = _money(charge, last.amount)
     return Flag(
         "recurring_increase",
         "A regular charge went up",
-        f"{charge.merchant} charged {_money(charge)}, up from {before} last month.",
-        f"A month ago {charge.merchant} charged {before}; this time "
+        f"{charge.merchant} charged {_money(charge)}, up from {was} last month.",
+        f"{charge.merchant} charged {was} in each of the two months before; this time "
         f"{_money(charge, charge.amount - last.amount)} more.",
         charge,
     )

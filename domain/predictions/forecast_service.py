@@ -141,6 +141,7 @@ class ForecastService:
                 _t.c.amount,
                 _t.c.currency,
                 _t.c.merchant,
+                _t.c.counterparty,
                 _p.c.posted_at,
                 _p.c.balance_after,
             )
@@ -149,7 +150,7 @@ class ForecastService:
             .where(
                 _a.c.customer_id.is_not(None),
                 _p.c.amount < 0,
-                _t.c.kind != "internal",
+                _t.c.kind.not_in(("internal", "trade")),
                 _p.c.posted_at >= since,
             )
             .order_by(_p.c.posted_at, _p.c.id)
@@ -160,7 +161,15 @@ class ForecastService:
         async with self._db.reading() as conn:
             for r in await conn.execute(query):
                 out.setdefault(r.customer_id, []).append(
-                    Charge(r.posted_at, r.amount, r.merchant, r.id, r.currency, r.balance_after)
+                    Charge(
+                        r.posted_at,
+                        r.amount,
+                        r.merchant,
+                        r.id,
+                        r.currency,
+                        r.balance_after,
+                        r.counterparty,
+                    )
                 )
         return out
 

@@ -63,16 +63,35 @@ def test_a_repeat_after_a_day_or_of_another_amount_is_not_a_duplicate() -> None:
 
 
 def test_a_monthly_charge_that_went_up_is_flagged_with_last_months_amount() -> None:
-    last_month = [Charge(NOW - timedelta(days=30), 499_00, "Spotify")]
-    (flag,) = check(spend(599_00, "Spotify"), last_month, large=LARGE)
+    months = [Charge(NOW - timedelta(days=d), 499_00, "Spotify") for d in (60, 30)]
+    (flag,) = check(spend(599_00, "Spotify"), months, large=LARGE)
     assert flag.kind == "recurring_increase"
     assert flag.reason == "Spotify charged ₹599.00, up from ₹499.00 last month."
+    assert flag.detail == (
+        "Spotify charged ₹499.00 in each of the two months before; this time ₹100.00 more."
+    )
 
 
 def test_a_monthly_charge_that_stayed_the_same_or_fell_is_not_flagged() -> None:
-    last_month = [Charge(NOW - timedelta(days=30), 499_00, "Spotify")]
-    assert check(spend(499_00, "Spotify"), last_month, large=LARGE) == []
-    assert check(spend(399_00, "Spotify"), last_month, large=LARGE) == []
+    months = [Charge(NOW - timedelta(days=d), 499_00, "Spotify") for d in (60, 30)]
+    assert check(spend(499_00, "Spotify"), months, large=LARGE) == []
+    assert check(spend(399_00, "Spotify"), months, large=LARGE) == []
+
+
+def test_a_bill_that_varies_or_a_merchant_paid_now_and_then_has_no_regular_charge() -> None:
+    varies = [Charge(NOW - timedelta(days=60), 1_400_00, "BESCOM")]
+    varies.append(Charge(NOW - timedelta(days=30), 1_900_00, "BESCOM"))
+    assert check(spend(2_300_00, "BESCOM"), varies, large=LARGE) == []
+    once = [Charge(NOW - timedelta(days=30), 499_00, "Amazon")]
+    assert check(spend(899_00, "Amazon"), once, large=LARGE) == []
+
+
+def test_rent_is_large_against_small_spends_but_not_unusual_once_paid_before() -> None:
+    spends = [Charge(NOW - timedelta(days=d), 400_00, "Swiggy") for d in range(2, 12)]
+    rent = Charge(NOW - timedelta(days=30), 28_000_00, None, counterparty="Mehta Properties")
+    this_month = Charge(NOW, 28_000_00, None, "trf_1", counterparty="Mehta Properties")
+    assert check(this_month, [rent, *spends], large=LARGE) == []
+    assert kinds(check(this_month, spends, large=LARGE)) == ["large_debit"]
 
 
 def test_far_above_the_usual_at_a_merchant_has_a_robust_z_score_over_the_limit() -> None:
@@ -81,7 +100,7 @@ def test_far_above_the_usual_at_a_merchant_has_a_robust_z_score_over_the_limit()
     assert flag.kind == "unusual_for_merchant"
     assert flag.reason == "₹1,900.00 at Uber, far above your usual ₹305.00 there."
     assert "robust z-score is 70.5" in flag.detail
-    assert check(spend(420_00, "Uber"), usual, large=LARGE) == []  # z = 5.1, but not twice
+    assert check(spend(420_00, "Uber"), usual, large=LARGE) == []  # z = 5.1, but not three times
 
 
 def test_robust_z_ignores_one_wild_value_in_the_sample() -> None:
@@ -98,7 +117,11 @@ def test_a_large_first_payment_to_a_new_merchant_is_flagged_once_there_is_a_hist
     assert check(spend(12_000_00, "Jewellers"), history[-9:], large=LARGE) == []  # too little
     assert check(spend(2_000_00, "Jewellers"), history, large=LARGE) == []  # too small
     # A known merchant is judged against its own history instead.
-    assert kinds(check(spend(12_000_00, "Cafe"), history, large=LARGE)) == ["unusual_for_merchant"]
+    assert check(spend(12_000_00, "Cafe"), history, large=LARGE) == []
+    assert kinds(check(spend(16_000_00, "Cafe"), history, large=LARGE)) == [
+        "large_debit",
+        "unusual_for_merchant",
+    ]
 
 
 def test_scan_flags_each_charge_against_the_ones_before_it_newest_first() -> None:
