@@ -49,7 +49,9 @@ _FORECAST = re.compile(
     r"\bforecast\w*\b|\bpredict\w* my balance\b|\bprojected balance\b",
     re.IGNORECASE,
 )
-_WATCH = re.compile(r"\bbalance watch\b|\bminimum balance\b", re.IGNORECASE)
+_WATCH = re.compile(
+    r"\bbalance watch\b|\b(set|change|my|keep)\b.*\bminimum balance\b", re.IGNORECASE
+)
 _WATCH_OFF = re.compile(r"\b(off|stop|disable|remove|clear|cancel)\b", re.IGNORECASE)
 
 

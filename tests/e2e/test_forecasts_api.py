@@ -9,7 +9,8 @@ import pytest
 
 from domain.money import Money
 from tests.e2e.conftest import World
-from tests.e2e.test_notifications import inbox, settle
+from tests.e2e.test_events import settle
+from tests.e2e.test_notifications import inbox
 
 
 async def post(world: World, key: str, direction: str, rupees: int, who: str, at: datetime) -> None:
