@@ -29,6 +29,7 @@ from bot.context import Customer, Services, Turn
 from bot.flows import (
     add_payee,
     alerts,
+    forecasts,
     general,
     notifications,
     queries,
@@ -260,6 +261,8 @@ class Assistant:
             return await trading.answer(turn, intent, u)
         if intent in wealth.INTENTS:
             return await wealth.answer(turn, intent)
+        if intent in forecasts.INTENTS:
+            return await forecasts.answer(turn, u)
         return general.not_yet(intent)
 
     async def _continue(self, turn: Turn, task: Task, u: Understanding) -> list[Reply] | None:
@@ -427,6 +430,7 @@ _STARTERS = (
     | set(general.COMING)
     | trading.QUERIES
     | wealth.INTENTS
+    | forecasts.INTENTS
 )
 
 
@@ -466,7 +470,7 @@ def _recognise(u: Understanding) -> Understanding:
     if looks_like_code(u.text) or _MARKUP.search(u.text):
         return u
     # Price-alert wording first: the classifier reads it as a rule, not yet built.
-    return notifications.recognise(verify.recognise(alerts.recognise(u)))
+    return forecasts.recognise(notifications.recognise(verify.recognise(alerts.recognise(u))))
 
 
 def _clean(text: str) -> str:

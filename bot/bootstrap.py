@@ -35,6 +35,7 @@ from domain.ledger import events as ledger_events
 from domain.ledger import keys as ledger_keys
 from domain.ledger import store as ledger_store
 from domain.ledger.service import LedgerService
+from domain.predictions.forecast_service import ForecastService
 from domain.support.service import SupportService
 from intents import NLU, load_or_train
 
@@ -61,6 +62,7 @@ class Container:
     markets: Markets
     ledger: LedgerService
     nlu: NLU | None = None
+    forecasts: ForecastService | None = None
     # Channels and helpers that settings switch on; set by ``start``.
     telegram: TelegramChannel | None = None
     advisor: ClaudeAdvisor | None = None
@@ -98,6 +100,7 @@ class Container:
             wealth=self.markets.wealth,
             charts=self.markets.charts,
             notifications=self.events.notifications,
+            forecasts=self.forecasts,
         )
         self._services = services
         if self.settings.anthropic_api_key is not None:
@@ -223,6 +226,7 @@ def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = N
         markets=markets,
         ledger=ledger,
         nlu=nlu,
+        forecasts=ForecastService(db, clock, large_debit=settings.large_debit),
     )
 
 

@@ -76,3 +76,41 @@ class Charts:
 
     async def trend(self, customer_id: str, points: list[tuple[date, int]]) -> str:
         return await asyncio.to_thread(self._trend, customer_id, points)
+
+
+# -- the cash-flow forecast ----------------------------------------------------
+
+
+def _forecast(
+    charts: Charts, customer_id: str, points: list[tuple[date, int, int, int]], minimum: int
+) -> str:
+    figure, ax = plt.subplots(figsize=(6, 3.2))
+    days = [d for d, *_ in points]
+    ax.fill_between(
+        days,  # type: ignore[arg-type]
+        [lo / 100_000 for _, _, lo, _ in points],
+        [hi / 100_000 for *_, hi in points],
+        color=_COLOURS[0],
+        alpha=0.2,
+        label="80% range",
+    )
+    ax.plot(
+        days,  # type: ignore[arg-type]
+        [e / 100_000 for _, e, _, _ in points],
+        color=_COLOURS[0],
+        label="Expected",
+    )
+    ax.axhline(minimum / 100_000, color=_COLOURS[3], linestyle="--", linewidth=1, label="Minimum")
+    ax.set_ylabel("₹ thousand")
+    ax.set_title("Expected balance")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+    figure.autofmt_xdate()
+    return charts._save(customer_id, figure)
+
+
+async def forecast_chart(
+    charts: Charts, customer_id: str, points: list[tuple[date, int, int, int]], minimum: int
+) -> str:
+    """The expected balance per day (date, expected, low, high) with its band and the minimum."""
+    return await asyncio.to_thread(_forecast, charts, customer_id, points, minimum)

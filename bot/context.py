@@ -16,6 +16,7 @@ from domain.clock import Clock
 from domain.identity.pins import PinService
 from domain.ledger.service import LedgerService
 from domain.notifications.service import NotificationService
+from domain.predictions.forecast_service import ForecastService
 from domain.support.service import SupportService
 from domain.trading.service import TradingService
 from domain.wealth.service import WealthService
@@ -44,6 +45,7 @@ class Services:
     wealth: WealthService | None = None
     charts: Charts | None = None
     notifications: NotificationService | None = None
+    forecasts: ForecastService | None = None
 
 
 @dataclass

@@ -600,3 +600,16 @@ wealth_snapshots = Table(
     Column("investments", BigInteger, nullable=False),
     Column("created_at", Time, nullable=False),
 )
+
+# -- forecasts (domain/predictions) --------------------------------------------
+
+balance_watch = Table(
+    "balance_watch",
+    metadata,
+    Column("customer_id", Id, ForeignKey("users.id"), primary_key=True),
+    # Warn when the balance may go below this before the next salary; 0 is "below zero".
+    Column("minimum", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("updated_at", Time, nullable=False),
+    CheckConstraint("minimum >= 0", name="minimum_non_negative"),
+)

@@ -20,7 +20,6 @@ COMING = {
     "create_rule": "Automatic rules",
     "list_rules": "Automatic rules",
     "manage_rule": "Automatic rules",
-    "spending_forecast": "Spending forecasts",
     "set_budget": "Budgets",
     "budget_status": "Budgets",
     "create_goal": "Savings goals",

@@ -389,6 +389,19 @@ def _asha(p: _Planner, months: list[date]) -> list[PlannedTransfer]:
                 category="transfers",
                 memo="Dinner split",
             )
+    # Charged twice a few minutes apart last month: "anything unusual?" finds it.
+    last_whole = months[-2]
+    for at in (time(13, 5), time(13, 8)):
+        p.add(
+            last_whole.replace(day=20),
+            "current",
+            "debit",
+            rupees(486),
+            "Swiggy",
+            category="food",
+            merchant="Swiggy",
+            at=at,
+        )
     latest = _month_name(months[-1])
     return [
         PlannedTransfer(

@@ -30,6 +30,8 @@ def _transfer_data(t: Transfer, balances: dict[str, int]) -> dict[str, Any]:
         "category": t.category,
         "memo": t.memo,
         "hold_id": t.hold_id,
+        # When the money moved: a bank feed may post it after the day it happened.
+        "posted_at": t.posted_at.isoformat(),
     }
 
 

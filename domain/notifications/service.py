@@ -30,16 +30,17 @@ from domain.events import model as ev
 from domain.events.consumers import Stage, StageRaced, claim, handle_staged
 from domain.events.model import Event
 from domain.ids import new_id
-from domain.notifications import insights as ins
 from domain.notifications.model import Category, Draft, Notification, Preferences, Priority
 from domain.notifications.policy import Decision, decide, groupable
 from domain.notifications.rules import draft_for, summary
+from domain.predictions import anomalies, forecast_watch
 
 Deliver = Callable[[Notification, Decision], Awaitable[None]]
 
 _n = schema.notifications
 _p = schema.notification_preferences
 _OUTFLOWS = {ev.DEBIT_POSTED, ev.TRANSFER_COMPLETED}
+_OWN_MOVES = ("internal", "trade")
 
 
 class FlushRaced(StageRaced):
@@ -75,6 +76,36 @@ def _row(r: Any) -> Notification:
         read_at=r.read_at,
         event_id=r.event_id,
         data=json.loads(r.data),
+    )
+
+
+def _posted_at(data: dict[str, Any]) -> datetime | None:
+    """When the outflow happened, from its event (older events do not say)."""
+    raw = data.get("posted_at")
+    try:
+        return datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+
+
+def _insight(event: Event, flag: anomalies.Flag) -> Draft:
+    """An anomaly or Balance Watch flag as an alert; its data keeps the reason for "why?"."""
+    assert event.customer_id is not None
+    return Draft(
+        customer_id=event.customer_id,
+        category=Category.INSIGHT,
+        priority=Priority.HIGH,
+        title=flag.title,
+        body=flag.reason,
+        amount=flag.charge.amount,
+        currency=flag.charge.currency,
+        event_id=None,
+        data={
+            "insight": flag.kind,
+            "source_event_id": event.id,
+            "transfer_id": flag.charge.transfer_id,
+            "reason": flag.detail,
+        },
     )
 
 
@@ -291,29 +322,32 @@ class NotificationService:
         amount = data.get("amount") or {}
         source = data.get("from_account_id")
         t = schema.transfers
-        since = event.occurred_at - timedelta(days=90)
+        at = _posted_at(data) or event.occurred_at
+        since = at - timedelta(days=90)
         rows = (
             await conn.execute(
-                select(t.c.amount, t.c.merchant, t.c.created_at)
+                select(t.c.amount, t.c.merchant, t.c.counterparty, t.c.posted_at)
                 .join(schema.accounts, schema.accounts.c.id == t.c.debit_account_id)
                 .where(
                     schema.accounts.c.customer_id == event.customer_id,
-                    t.c.created_at >= since,
+                    t.c.kind.not_in(_OWN_MOVES),
+                    t.c.posted_at >= since,
                     # Only what came before this outflow: a batch may hold later ones too.
                     or_(
-                        t.c.created_at < event.occurred_at,
-                        and_(
-                            t.c.created_at == event.occurred_at,
-                            t.c.id < (event.subject_id or ""),
-                        ),
+                        t.c.posted_at < at,
+                        and_(t.c.posted_at == at, t.c.id < (event.subject_id or "")),
                     ),
                 )
-                .order_by(t.c.created_at)
+                .order_by(t.c.posted_at.desc())
                 .limit(500)
             )
         ).all()
-        history = [ins.Charge(r.created_at, r.amount, r.merchant) for r in rows]
-        upcoming = ins.due_soon(history, event.occurred_at)
+        # The latest 500, oldest first.
+        history = [
+            anomalies.Charge(r.posted_at, r.amount, r.merchant, counterparty=r.counterparty)
+            for r in reversed(rows)
+        ]
+        upcoming = forecast_watch.due_soon(history, at)
         h = schema.holds
         held = (
             await conn.execute(
@@ -322,17 +356,25 @@ class NotificationService:
                 )
             )
         ).scalar_one()
+        w = schema.balance_watch
+        minimum = (
+            await conn.execute(select(w.c.minimum).where(w.c.customer_id == event.customer_id))
+        ).scalar_one_or_none()
         balances = data.get("balances_after") or {}
-        spend = ins.Spend(
-            customer_id=event.customer_id,
-            event_id=event.id,
-            at=event.occurred_at,
+        charge = anomalies.Charge(
+            at=at,
             amount=int(amount.get("minor", 0)),
-            currency=str(amount.get("currency", "INR")),
             merchant=data.get("merchant"),
+            transfer_id=event.subject_id,
+            currency=str(amount.get("currency", "INR")),
             balance_after=balances.get(source) if isinstance(source, str) else None,
+            counterparty=data.get("counterparty"),
         )
-        return ins.insights(spend, history, upcoming=upcoming + int(held), large=self._large)
+        # Moving money between one's own accounts is never unusual, but may leave little.
+        own = data.get("kind") in _OWN_MOVES
+        flags = [] if own else anomalies.check(charge, history, large=self._large)
+        low = forecast_watch.low_balance(charge, upcoming + int(held), minimum=minimum or 0)
+        return [_insight(event, flag) for flag in [*flags, *([low] if low else [])]]
 
     # -- the inbox -------------------------------------------------------------
 

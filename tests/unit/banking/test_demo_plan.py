@@ -134,3 +134,14 @@ def test_history_covers_six_whole_months_and_the_reference_month_so_far() -> Non
 def test_the_history_is_as_long_whatever_the_day_of_the_month(offset: int) -> None:
     ref = date(2026, 11, 1) + timedelta(days=offset)
     assert len(plan(ref).items) > 150
+
+
+def test_last_month_holds_one_planted_duplicate_swiggy_charge() -> None:
+    twins = [
+        p
+        for p in postings("asha")
+        if p.merchant == "Swiggy" and p.amount == 486_00 and p.posted_at.day == 20
+    ]
+    assert len(twins) == 2
+    assert twins[1].posted_at - twins[0].posted_at == timedelta(minutes=3)
+    assert twins[0].posted_at.month == 10  # the last whole month before 16 November

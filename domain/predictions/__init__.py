@@ -1,0 +1,1 @@
+"""Predictions from customers' own history: models, forecasts and anomalies."""
