@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import platform
 import statistics
 import sys
@@ -70,10 +71,15 @@ class OrdersResult:
     label: str
     orders: int
     seconds: float
+    cpu_seconds: float  # this process's CPU time, all threads: steadier on a shared machine
 
     @property
     def rate(self) -> float:
         return self.orders / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        return 1000 * self.cpu_seconds / self.orders
 
 
 # -- orders ------------------------------------------------------------------------
@@ -192,10 +198,10 @@ async def run_orders(
                         order = await trading.place_order(user, f"{user}-{n}", request)
                         assert order.status.value == "filled", order
 
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 await asyncio.gather(*(trader(u) for u in ids))
-                seconds = time.perf_counter() - started
-                return OrdersResult(f"{backend}: {label}", per_customer * customers, seconds)
+                seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+                return OrdersResult(f"{backend}: {label}", per_customer * customers, seconds, cpu)
             finally:
                 await container.markets.close()
                 await engine.stop()
@@ -287,10 +293,16 @@ def report(orders: list[OrdersResult], ticks: list[TicksResult], quick: bool) ->
         "",
         "SQLite with synchronous=FULL (WAL); PostgreSQL with its defaults (synchronous_commit=on).",
         "",
-        "| run | orders | seconds | orders/s |",
-        "|---|---:|---:|---:|",
+        f"Load average at the end: {' / '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        f" on {os.cpu_count()} CPUs.",
+        "",
+        "| run | orders | seconds | orders/s | CPU ms/order |",
+        "|---|---:|---:|---:|---:|",
     ]
-    lines += [f"| {r.label} | {r.orders} | {r.seconds:.2f} | {r.rate:,.0f} |" for r in orders]
+    lines += [
+        f"| {r.label} | {r.orders} | {r.seconds:.2f} | {r.rate:,.0f} | {r.cpu_ms:.3f} |"
+        for r in orders
+    ]
     lines += [
         "",
         "## Ticks to WebSocket subscribers (/ws/market, loopback)",
