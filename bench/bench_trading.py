@@ -46,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from api.keys import CONTAINER
 from api.routes import ws_market
 from bot.bootstrap import build
+from bot.heap import settle_for_serving
 from bot.migrate import upgrade
 from bot.settings import Settings
 from domain import schema
@@ -189,6 +190,7 @@ async def run_orders(
                 for s in SYMBOLS:
                     feed.quote(s)  # build the day's prices before the clock starts
                 per_customer = orders // customers
+                settle_for_serving()  # as `swayam serve` does once it has started
 
                 async def trader(user: str) -> None:
                     for n in range(per_customer):
