@@ -28,7 +28,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +47,9 @@ log = logging.getLogger(__name__)
 class Reads(Protocol):
     """What a read needs of a connection: an async ``AsyncConnection`` or a lookup."""
 
-    async def execute(self, statement: Executable, /) -> Result[Any]: ...
+    async def execute(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None, /
+    ) -> Result[Any]: ...
 
 
 class _InlineRead:
@@ -58,9 +60,11 @@ class _InlineRead:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    async def execute(self, statement: Executable, /) -> Result[Any]:
+    async def execute(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None, /
+    ) -> Result[Any]:
         # Rows fetched now, as the async driver does: the connection goes back soon.
-        return self._conn.execute(statement).freeze()()
+        return self._conn.execute(statement, parameters).freeze()()
 
 
 @dataclass
