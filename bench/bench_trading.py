@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import platform
 import statistics
 import sys
@@ -44,22 +45,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.keys import CONTAINER
 from api.routes import ws_market
+from bot.bootstrap import build
+from bot.heap import settle_for_serving
 from bot.migrate import upgrade
+from bot.settings import Settings
 from domain import schema
 from domain.banking.commands import ExternalPosting
 from domain.banking.engine import MoneyEngine
-from domain.banking.model import AccountType, Limits
+from domain.banking.model import AccountType
 from domain.clock import ManualClock
-from domain.db import Database, connect
+from domain.db import Database
 from domain.money import Money
 from domain.trading.instruments import load_instruments
 from domain.trading.orders import OrderRequest, OrderType, Side
-from domain.trading.service import TradingService
 from domain.trading.simfeed import SimulatedFeed
 from domain.trading.ticker import Ticker, tick_message
 
 RESULTS = Path(__file__).resolve().parent / "results" / "trading.md"
-LIMITS = Limits("INR", 10**12, 10**12, 10**12, 10**12)
 MONDAY_1030_IST = datetime(2026, 11, 16, 5, 0, tzinfo=UTC)
 OPERATOR = "usr_bench_operator"
 SYMBOLS = ("INFY", "TCS", "ITC", "SBIN", "WIPRO", "NIFTYBEES")
@@ -70,10 +72,15 @@ class OrdersResult:
     label: str
     orders: int
     seconds: float
+    cpu_seconds: float  # this process's CPU time, all threads: steadier on a shared machine
 
     @property
     def rate(self) -> float:
         return self.orders / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        return 1000 * self.cpu_seconds / self.orders
 
 
 # -- orders ------------------------------------------------------------------------
@@ -162,35 +169,46 @@ async def _database(backend: str) -> AsyncIterator[str]:
 async def run_orders(
     label: str, orders: int, customers: int, *, group: bool, backend: str
 ) -> OrdersResult:
+    """Orders through the services as ``swayam serve`` wires them (``bot.bootstrap.build``):
+    the same trading service, money engine and batch hooks (events outbox, trading rows,
+    audit log) that the REST API and the chat call."""
     async with _database(backend) as url:
         await asyncio.to_thread(upgrade, url)
-        db = connect(url, pool_size=20)
-        clock = ManualClock(MONDAY_1030_IST)
-        engine = MoneyEngine(db, clock, default_limits=LIMITS, group_commit=group)
-        engine.start()
-        feed = SimulatedFeed(load_instruments(), clock)
-        trading = TradingService(db, clock, engine, feed, journal_batch=512 if group else 1)
-        try:
-            await trading.ensure_accounts()
-            ids = await _customers(db, engine, customers)
-            for s in SYMBOLS:
-                feed.quote(s)  # build the day's prices before the clock starts
-            per_customer = orders // customers
+        with tempfile.TemporaryDirectory() as data_dir:
+            settings = Settings(data_dir=Path(data_dir), database_url=url, group_commit=group)
+            clock = ManualClock(MONDAY_1030_IST)
+            container = build(settings, clock=clock)
+            engine, trading, feed = (
+                container.engine,
+                container.markets.trading,
+                container.markets.feed,
+            )
+            engine.start()
+            try:
+                await container.markets.start()
+                ids = await _customers(container.db, engine, customers)
+                for s in SYMBOLS:
+                    feed.quote(s)  # build the day's prices before the clock starts
+                per_customer = orders // customers
+                settle_for_serving()  # as `swayam serve` does once it has started
 
-            async def trader(user: str) -> None:
-                for n in range(per_customer):
-                    request = OrderRequest(SYMBOLS[n % len(SYMBOLS)], Side.BUY, 1, OrderType.MARKET)
-                    order = await trading.place_order(user, f"{user}-{n}", request)
-                    assert order.status.value == "filled", order
+                async def trader(user: str) -> None:
+                    for n in range(per_customer):
+                        request = OrderRequest(
+                            SYMBOLS[n % len(SYMBOLS)], Side.BUY, 1, OrderType.MARKET
+                        )
+                        order = await trading.place_order(user, f"{user}-{n}", request)
+                        assert order.status.value == "filled", order
 
-            started = time.perf_counter()
-            await asyncio.gather(*(trader(u) for u in ids))
-            seconds = time.perf_counter() - started
-            return OrdersResult(f"{backend}: {label}", per_customer * customers, seconds)
-        finally:
-            await trading.close()
-            await engine.stop()
-            await db.dispose()
+                started, cpu = time.perf_counter(), time.process_time()
+                await asyncio.gather(*(trader(u) for u in ids))
+                seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+                return OrdersResult(f"{backend}: {label}", per_customer * customers, seconds, cpu)
+            finally:
+                await container.markets.close()
+                await engine.stop()
+                await container.events.close()
+                await container.db.dispose()
 
 
 # -- ticks ---------------------------------------------------------------------------
@@ -277,10 +295,16 @@ def report(orders: list[OrdersResult], ticks: list[TicksResult], quick: bool) ->
         "",
         "SQLite with synchronous=FULL (WAL); PostgreSQL with its defaults (synchronous_commit=on).",
         "",
-        "| run | orders | seconds | orders/s |",
-        "|---|---:|---:|---:|",
+        f"Load average at the end: {' / '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        f" on {os.cpu_count()} CPUs.",
+        "",
+        "| run | orders | seconds | orders/s | CPU ms/order |",
+        "|---|---:|---:|---:|---:|",
     ]
-    lines += [f"| {r.label} | {r.orders} | {r.seconds:.2f} | {r.rate:,.0f} |" for r in orders]
+    lines += [
+        f"| {r.label} | {r.orders} | {r.seconds:.2f} | {r.rate:,.0f} | {r.cpu_ms:.3f} |"
+        for r in orders
+    ]
     lines += [
         "",
         "## Ticks to WebSocket subscribers (/ws/market, loopback)",
@@ -296,7 +320,7 @@ def report(orders: list[OrdersResult], ticks: list[TicksResult], quick: bool) ->
     return "\n".join(lines) + "\n"
 
 
-async def main(quick: bool, backends: list[str]) -> None:
+async def main(quick: bool, backends: list[str], *, with_ticks: bool = True) -> None:
     n_orders, customers = (4_000, 1_000) if quick else (12_000, 2_000)
     subscribers, n_ticks = (1_000, 5) if quick else (1_000, 20)
     orders = []
@@ -311,10 +335,14 @@ async def main(quick: bool, backends: list[str]) -> None:
                 "baseline: one commit per order", 400, 200, group=False, backend=backend
             )
         )
-    ticks = [
-        await run_ticks("encode once per symbol (shipped)", subscribers, n_ticks, naive=False),
-        await run_ticks("baseline: encode per subscriber", subscribers, n_ticks, naive=True),
-    ]
+    ticks = (
+        [
+            await run_ticks("encode once per symbol (shipped)", subscribers, n_ticks, naive=False),
+            await run_ticks("baseline: encode per subscriber", subscribers, n_ticks, naive=True),
+        ]
+        if with_ticks
+        else []
+    )
     text = report(orders, ticks, quick)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text)
@@ -325,5 +353,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a shorter run")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--orders-only", action="store_true", help="skip the WebSocket ticks")
     args = parser.parse_args()
-    asyncio.run(main(args.quick, ["sqlite"] if args.no_postgres else ["postgres", "sqlite"]))
+    backends = ["sqlite"] if args.no_postgres else ["postgres", "sqlite"]
+    asyncio.run(main(args.quick, backends, with_ticks=not args.orders_only))

@@ -238,10 +238,12 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
     # api sits above bot in the import order, so it is only imported here.
     from api.app import create_app
     from bot.bootstrap import build
+    from bot.heap import settle_for_serving
 
     container: Container = build(settings)
     runner = web.AppRunner(create_app(container), handle_signals=False)
     await runner.setup()  # starts the container
+    settle_for_serving()  # after start-up built its long-lived heap (the NLU above all)
     try:
         site = web.TCPSite(runner, host, port)
         try:

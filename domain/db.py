@@ -7,6 +7,13 @@ writers never deadlock on a lock upgrade; reads use a plain deferred
 locks (``SELECT ... FOR UPDATE`` in sorted order) serialise writers per
 account.
 
+On a SQLite file the writer never checkpoints the WAL itself
+(``wal_autocheckpoint=0``): a ``WalCheckpointer`` thread does, on its own
+connection (``wal_checkpoint(PASSIVE)``, which never blocks the writer), so
+no commit waits while a thousand pages are copied into the database and
+fsynced. Durability is unchanged: a commit is durable once its WAL frames
+are synced (``synchronous=FULL``); checkpointing only moves them later.
+
 ``lookup()`` is for the small indexed reads a chat turn or an API request
 makes. On a SQLite file it runs on the calling thread: a WAL read takes
 microseconds and never waits for the writer, while handing each statement
@@ -17,9 +24,11 @@ scan much data uses ``reading()``, which never blocks the event loop.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
+import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,11 +41,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
 
 class Reads(Protocol):
     """What a read needs of a connection: an async ``AsyncConnection`` or a lookup."""
 
-    async def execute(self, statement: Executable, /) -> Result[Any]: ...
+    async def execute(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None, /
+    ) -> Result[Any]: ...
 
 
 class _InlineRead:
@@ -47,9 +60,11 @@ class _InlineRead:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    async def execute(self, statement: Executable, /) -> Result[Any]:
+    async def execute(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None, /
+    ) -> Result[Any]:
         # Rows fetched now, as the async driver does: the connection goes back soon.
-        return self._conn.execute(statement).freeze()()
+        return self._conn.execute(statement, parameters).freeze()()
 
 
 @dataclass
@@ -61,6 +76,8 @@ class Database:
     read: AsyncEngine
     # SQLite files only: the same file through the synchronous driver, for lookups.
     inline: Engine | None = None
+    # SQLite files only: moves committed WAL frames into the database file.
+    checkpointer: WalCheckpointer | None = None
 
     @property
     def dialect(self) -> str:
@@ -92,6 +109,8 @@ class Database:
             yield _InlineRead(conn)
 
     async def dispose(self) -> None:
+        if self.checkpointer is not None:
+            await asyncio.to_thread(self.checkpointer.stop)
         if self.inline is not None:
             self.inline.dispose()
         await self.write.dispose()
@@ -99,14 +118,72 @@ class Database:
             await self.read.dispose()
 
 
-def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
+class WalCheckpointer:
+    """Checkpoints a SQLite file's WAL from its own thread and connection.
+
+    Started by the writer's first connection, so building a ``Database``
+    still connects to nothing. PASSIVE copies what no reader still needs
+    and never waits for, or blocks, the writer; the next write after a
+    complete checkpoint starts the WAL again from the beginning.
+    """
+
+    def __init__(self, path: str, *, interval_s: float = 0.25) -> None:
+        self.path = path
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._stop.clear()
+                self._thread = threading.Thread(
+                    target=self._run, name="sqlite-wal-checkpoint", daemon=True
+                )
+                self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self) -> None:
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._stop.set()
+            thread.join()
+
+    def checkpoint(self, conn: sqlite3.Connection) -> tuple[int, int, int]:
+        """One PASSIVE checkpoint: (busy, frames in the WAL, frames checkpointed)."""
+        busy, frames, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return int(busy), int(frames), int(done)
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            while not self._stop.wait(self.interval_s):
+                try:
+                    self.checkpoint(conn)
+                except sqlite3.Error:
+                    log.warning("WAL checkpoint failed; trying again", exc_info=True)
+            self.checkpoint(conn)  # what the last batches wrote, before the engines close
+        except sqlite3.Error:
+            log.warning("WAL checkpoint failed", exc_info=True)
+        finally:
+            conn.close()
+
+
+def _sqlite_engine(
+    url: str, *, immediate: bool, pool_size: int, checkpointer: WalCheckpointer | None = None
+) -> AsyncEngine:
     path = make_url(url).database
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
         url, pool_size=pool_size, max_overflow=0, connect_args={"timeout": 30}
     )
-    _configure_sqlite(engine.sync_engine, immediate=immediate)
+    _configure_sqlite(engine.sync_engine, immediate=immediate, checkpointer=checkpointer)
     return engine
 
 
@@ -126,7 +203,9 @@ def _inline_engine(url: str) -> Engine | None:
     return engine
 
 
-def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
+def _configure_sqlite(
+    engine: Engine, *, immediate: bool, checkpointer: WalCheckpointer | None = None
+) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Take transaction control away from the driver: we emit BEGIN ourselves.
@@ -136,7 +215,12 @@ def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
         _ensure_wal(cursor)
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        if checkpointer is not None:
+            # The checkpointer thread does it instead, so no commit pays for one.
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
+        if checkpointer is not None:
+            checkpointer.start()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -165,10 +249,12 @@ def _ensure_wal(cursor: Any) -> None:
 def connect(url: str, *, pool_size: int = 10) -> Database:
     """Build engines for a URL; nothing connects until first use."""
     if url.startswith("sqlite"):
+        path = make_url(url).database
+        checkpointer = WalCheckpointer(path) if path and path != ":memory:" else None
         # One writer connection is all SQLite can use at a time anyway.
-        write = _sqlite_engine(url, immediate=True, pool_size=1)
+        write = _sqlite_engine(url, immediate=True, pool_size=1, checkpointer=checkpointer)
         read = _sqlite_engine(url, immediate=False, pool_size=pool_size)
-        return Database(url, write, read, _inline_engine(url))
+        return Database(url, write, read, _inline_engine(url), checkpointer)
     engine = create_async_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
     )

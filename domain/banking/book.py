@@ -376,6 +376,14 @@ class Book:
 
     def settle_trade(self, cmd: SettleTrade) -> dict[str, Any]:
         """Post one fill: value to or from the exchange, charges to the bank; all or nothing."""
+        transfers, hold = self._settle(cmd)
+        return {
+            "id": transfers[0].id,
+            "transfers": [t.to_json() for t in transfers],
+            "hold": hold.to_json() if hold else None,
+        }
+
+    def _settle(self, cmd: SettleTrade) -> tuple[list[Transfer], Hold | None]:
         account = self._trading_account(cmd.account_id, cmd.customer_id)
         exchange = self._bank_account(EXCHANGE_ACCOUNT_ID)
         charges = self._bank_account(CHARGES_ACCOUNT_ID)
@@ -431,11 +439,7 @@ class Book:
             hold.transfer_id = transfers[0].id
             if cmd.final:
                 self._release(hold, HoldStatus.POSTED)
-        return {
-            "id": transfers[0].id,
-            "transfers": [t.to_json() for t in transfers],
-            "hold": hold.to_json() if hold else None,
-        }
+        return transfers, hold
 
     def execute_order(self, cmd: ExecuteOrder) -> dict[str, Any]:
         """Reserve a buy's cash and settle what fills now: all of it, or nothing."""
@@ -478,7 +482,7 @@ class Book:
             )
         result: dict[str, Any] = {"id": cmd.order_id, "hold": None, "transfers": []}
         if cmd.value is not None:
-            settled = self.settle_trade(
+            transfers, _ = self._settle(
                 SettleTrade(
                     principal_id=cmd.principal_id,
                     idempotency_key=cmd.idempotency_key,
@@ -492,7 +496,8 @@ class Book:
                     memo=cmd.memo,
                 )
             )
-            result["transfers"] = [{"id": t["id"]} for t in settled["transfers"]]
+            # Ids only, as the hold below: no full documents built just to be dropped.
+            result["transfers"] = [{"id": t.id} for t in transfers]
         if hold is not None:
             # Ids and status only: this answer is stored under the key of every order.
             result["hold"] = {"id": hold.id, "status": hold.status.value}

@@ -152,9 +152,11 @@ class MoneyEngine:
             raise EngineStopped("the money engine is not running")
         future: asyncio.Future[Receipt] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Waiting(command, future))
-        # Shield: a caller that goes away must not cancel a command mid-batch;
-        # it still completes and its key still answers a resend.
-        return await asyncio.shield(future)
+        # A caller that goes away cancels only this future, never the command:
+        # the batch applies every queued command whatever became of its future
+        # (``_settle`` skips the cancelled), so it still completes and its key
+        # still answers a resend. No shield, so no second future per command.
+        return await future
 
     async def _run(self) -> None:
         while True:

@@ -11,29 +11,37 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
+from domain.banking.batch_sql import BatchSQL
 from domain.events.model import Event
 
 _o = schema.outbox_events
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 async def append(conn: AsyncConnection, events: Iterable[Event]) -> int:
+    """Insert ``events`` in the caller's transaction; returns how many.
+
+    Straight to the driver, as the money engine's own rows: this runs in every
+    money batch, where SQLAlchemy's per-row parameter processing cost more
+    than the insert.
+    """
+    sql = BatchSQL(conn.dialect.name)
+    when, dumps = sql.when, _ENCODER.encode
     rows = [
-        {
-            "id": e.id,
-            "type": e.type,
-            "customer_id": e.customer_id,
-            "subject_id": e.subject_id,
-            "data": json.dumps(e.data, separators=(",", ":"), ensure_ascii=False),
-            "created_at": e.occurred_at,
-        }
+        (e.id, e.type, e.customer_id, e.subject_id, dumps(e.data), when(e.occurred_at))
         for e in events
     ]
     if rows:
-        await conn.execute(insert(_o), rows)
+        marks = "?,?,?,?,?,?" if sql.sqlite else "$1,$2,$3,$4,$5,$6"
+        await conn.exec_driver_sql(
+            "INSERT INTO outbox_events (id, type, customer_id, subject_id, data, created_at)"
+            f" VALUES ({marks})",
+            rows,
+        )
     return len(rows)
 
 

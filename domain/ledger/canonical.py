@@ -34,12 +34,41 @@ def _check(value: Any, where: str) -> None:
     raise NotCanonical(f"{where} is a {type(value).__name__}, which JSON cannot hold")
 
 
+def _plain(value: Any) -> bool:
+    """True if ``value`` is built of exactly the allowed types (no subclasses).
+
+    The fast path of every audit entry: no path text is built unless something
+    is wrong, when ``_check`` walks again to say where (or accepts a subclass).
+    """
+    t = type(value)
+    if t is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            t = type(item)
+            if not (t is str or t is int or t is bool or item is None or _plain(item)):
+                return False
+        return True
+    if t is list or t is tuple:
+        for item in value:
+            t = type(item)
+            if not (t is str or t is int or t is bool or item is None or _plain(item)):
+                return False
+        return True
+    return t is str or t is int or t is bool or value is None
+
+
+# One encoder for every entry: json.dumps builds a new one per call for these options.
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def dumps(value: Any) -> bytes:
     """The canonical UTF-8 bytes of ``value``."""
-    _check(value, "the value")
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    if not _plain(value):
+        _check(value, "the value")
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 def loads(data: bytes | str) -> Any:

@@ -42,11 +42,24 @@ class Event:
             {
                 **self.data,
                 "seq": seq,
-                "time": when.astimezone(UTC).isoformat(timespec="microseconds"),
+                "time": _utc_text(when),
                 "type": self.type,
                 "customer_id": self.customer_id,
             }
         )
+
+
+# A batch's entries all carry its one moment: format each moment once.
+_TIME_TEXTS: dict[datetime, str] = {}
+
+
+def _utc_text(when: datetime) -> str:
+    text = _TIME_TEXTS.get(when)
+    if text is None:
+        if len(_TIME_TEXTS) >= 1024:
+            _TIME_TEXTS.clear()
+        text = _TIME_TEXTS[when] = when.astimezone(UTC).isoformat(timespec="microseconds")
+    return text
 
 
 # -- money ---------------------------------------------------------------------

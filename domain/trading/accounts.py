@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 
 from domain import schema
 from domain.banking.model import CHARGES_ACCOUNT_ID, EXCHANGE_ACCOUNT_ID, AccountType
 from domain.clock import Clock
 from domain.db import Database
 from domain.errors import Rejected
+
+_a = schema.accounts
+# Built once: constructing the statement cost more than running it.
+_TRADING_ACCOUNT = (
+    select(_a.c.id)
+    .where(_a.c.customer_id == bindparam("customer_id"), _a.c.type == AccountType.TRADING.value)
+    .order_by(_a.c.created_at, _a.c.id)
+    .limit(1)
+)
 
 
 class TradingAccounts:
@@ -51,15 +60,10 @@ class TradingAccounts:
         cached = self._accounts.get(customer_id)
         if cached is not None:
             return cached
-        a = schema.accounts
-        query = (
-            select(a.c.id)
-            .where(a.c.customer_id == customer_id, a.c.type == AccountType.TRADING.value)
-            .order_by(a.c.created_at, a.c.id)
-            .limit(1)
-        )
-        async with self._db.reading() as conn:
-            account_id = (await conn.execute(query)).scalar()
+        async with self._db.lookup() as conn:  # once per customer, then cached
+            account_id = (
+                await conn.execute(_TRADING_ACCOUNT, {"customer_id": customer_id})
+            ).scalar()
         if account_id is None:
             raise Rejected(
                 "no_trading_account", "You don't have a trading account yet, so you can't trade."

@@ -29,6 +29,14 @@ STAMP = Fraction(15, 100_000)
 GST = Fraction(18, 100)
 
 
+# The same rates as whole-number ratios, read once (Fraction's properties are slow).
+_STT_N, _STT_D = STT.numerator, STT.denominator * 100  # rounded to the rupee
+_EXCHANGE_N, _EXCHANGE_D = EXCHANGE.numerator, EXCHANGE.denominator
+_SEBI_N, _SEBI_D = SEBI.numerator, SEBI.denominator
+_STAMP_N, _STAMP_D = STAMP.numerator, STAMP.denominator
+_GST_N, _GST_D = GST.numerator, GST.denominator
+
+
 @dataclass(frozen=True, slots=True)
 class ChargeRates:
     brokerage_rate: Fraction = Fraction(0)
@@ -114,12 +122,14 @@ def delivery_charges(side: str, value_minor: int, rates: ChargeRates | None = No
     # Whole-number arithmetic, equal to rounding the exact fractions (and much cheaper).
     value = value_minor
     rate = rates.brokerage_rate
-    brokerage = min(
-        _ratio_half_up(value, rate.numerator, rate.denominator), rates.brokerage_cap_minor
+    brokerage = (
+        min(_ratio_half_up(value, rate.numerator, rate.denominator), rates.brokerage_cap_minor)
+        if rate
+        else 0
     )
-    stt = _ratio_half_up(value, STT.numerator, STT.denominator * 100) * 100
-    exchange = _ratio_half_up(value, EXCHANGE.numerator, EXCHANGE.denominator)
-    sebi = _ratio_half_up(value, SEBI.numerator, SEBI.denominator)
-    stamp = _ratio_half_up(value, STAMP.numerator, STAMP.denominator) if side == "buy" else 0
-    gst = _ratio_half_up(brokerage + exchange + sebi, GST.numerator, GST.denominator)
+    stt = _ratio_half_up(value, _STT_N, _STT_D) * 100
+    exchange = _ratio_half_up(value, _EXCHANGE_N, _EXCHANGE_D)
+    sebi = _ratio_half_up(value, _SEBI_N, _SEBI_D)
+    stamp = _ratio_half_up(value, _STAMP_N, _STAMP_D) if side == "buy" else 0
+    gst = _ratio_half_up(brokerage + exchange + sebi, _GST_N, _GST_D)
     return Charges(brokerage, stt, exchange, sebi, stamp, gst)

@@ -140,7 +140,8 @@ class OrderDesk:
                 "invalid_client_order_id", "Give a client order id (Idempotency-Key)."
             )
         instrument = self._catalog.instrument(request.symbol)
-        request = replace(request, symbol=instrument.symbol)
+        if request.symbol != instrument.symbol:
+            request = replace(request, symbol=instrument.symbol)
         async with self._lock(customer_id):
             used = await self._history.used_client_ids(customer_id)
             if client_order_id in used:
@@ -183,7 +184,11 @@ class OrderDesk:
                 price = rules.reserve_price(request, quote, instrument.tick_size_minor)
                 value = price * request.quantity
                 hold = value + delivery_charges("buy", value, self.rates).total
-            fill = self._plan(order, instrument, quote, hold) if quote.market_open else None
+            fill = (
+                self._plan(order, instrument, quote, hold, in_place=True)
+                if quote.market_open
+                else None
+            )
             placed = fill.order if fill is not None else order
             trade = fill.trade if fill is not None else None
             receipt = await self._engine.submit(
@@ -219,15 +224,21 @@ class OrderDesk:
     # -- filling -------------------------------------------------------------------
 
     def _plan(
-        self, order: Order, instrument: Instrument, quote: Quote, room: int | None
+        self,
+        order: Order,
+        instrument: Instrument,
+        quote: Quote,
+        room: int | None,
+        *,
+        in_place: bool = False,
     ) -> _Fill | None:
         """What of ``order`` fills against ``quote`` now, within ``room`` of held cash.
 
         Returns the order as it would stand after the fill (``order`` itself is not
-        changed), or None if nothing fills; a copy with ``quantity`` 0 means a buy
-        whose hold no longer covers a single share.
+        changed unless ``in_place``: an order being placed, not yet stored), or None
+        if nothing fills; ``short`` means a buy whose hold no longer covers a share.
         """
-        after = replace(order)
+        after = order if in_place else replace(order)
         if not after.triggered and rules.triggered(after, quote):
             after.triggered = True
             after.updated_at = self._clock.now()
@@ -236,17 +247,21 @@ class OrderDesk:
             return _Fill(after, None) if after.triggered != order.triggered else None
         quantity = rules.fill_quantity(after, self.max_fill)
         side = after.side.value
+        charges: Charges | None = None
         if after.side is Side.BUY:
             room = room or 0
             while quantity > 0:
                 cost = price * quantity
-                if cost + delivery_charges(side, cost, self.rates).total <= room:
+                charges = delivery_charges(side, cost, self.rates)
+                if cost + charges.total <= room:
                     break
+                charges = None
                 quantity = min(quantity - 1, room * quantity // (cost + 1))
             if quantity <= 0:
                 return _Fill(after, None, short=True)
         value = price * quantity
-        charges = delivery_charges(side, value, self.rates)
+        if charges is None:  # a buy's were worked out for this quantity above
+            charges = delivery_charges(side, value, self.rates)
         now = self._clock.now()
         final = quantity == after.remaining
         after.filled_quantity += quantity

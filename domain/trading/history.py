@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from domain import schema
 from domain.db import Database
@@ -10,6 +10,14 @@ from domain.errors import NotFound
 from domain.trading import orders as rules
 from domain.trading.orders import Order
 from domain.trading.records import Trade, order_from_row, trade_from_row
+
+_o = schema.trading_orders
+# The look-ups on the order path, built once: constructing them cost more than running them.
+_CLIENT_IDS = select(_o.c.client_order_id).where(_o.c.customer_id == bindparam("customer_id"))
+_BY_CLIENT_ID = select(_o).where(
+    _o.c.customer_id == bindparam("customer_id"),
+    _o.c.client_order_id == bindparam("client_order_id"),
+)
 
 
 class OrderHistory:
@@ -63,18 +71,14 @@ class OrderHistory:
     async def used_client_ids(self, customer_id: str) -> set[str]:
         used = self._client_ids.get(customer_id)
         if used is None:
-            o = schema.trading_orders
-            query = select(o.c.client_order_id).where(o.c.customer_id == customer_id)
-            async with self._db.reading() as conn:
-                used = {r[0] for r in await conn.execute(query)}
+            # Indexed by (customer_id, client_order_id), and once per customer.
+            async with self._db.lookup() as conn:
+                used = {r[0] for r in await conn.execute(_CLIENT_IDS, {"customer_id": customer_id})}
             self._client_ids[customer_id] = used
         return used
 
     async def by_client_id(self, customer_id: str, client_order_id: str) -> Order | None:
-        o = schema.trading_orders
-        query = select(o).where(
-            o.c.customer_id == customer_id, o.c.client_order_id == client_order_id
-        )
-        async with self._db.reading() as conn:
-            row = (await conn.execute(query)).first()
+        params = {"customer_id": customer_id, "client_order_id": client_order_id}
+        async with self._db.lookup() as conn:
+            row = (await conn.execute(_BY_CLIENT_ID, params)).first()
         return order_from_row(row) if row is not None else None

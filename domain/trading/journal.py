@@ -104,7 +104,8 @@ class Journal:
             self._worker = asyncio.create_task(self._run(), name="trading-journal")
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Waiting(entry, future))
-        await asyncio.shield(future)
+        # As the money engine: a caller going away cancels its wait, not the write.
+        await future
 
     async def close(self) -> None:
         if self._worker is None:

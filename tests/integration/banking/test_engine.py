@@ -155,6 +155,23 @@ async def test_an_identical_resend_returns_the_original_receipt(
     assert ledger.balances[b] == 2_500
 
 
+async def test_a_caller_that_goes_away_still_gets_its_command_applied_once(
+    container: Container, banking: BankingService, asha: str
+) -> None:
+    a = await funded_account(banking, asha, 10_000)
+    b = await funded_account(banking, asha, 0)
+    waiting = asyncio.create_task(pay(banking, asha, a, 2_500, to=b, idempotency_key="gone"))
+    await asyncio.sleep(0)  # submitted, its batch not yet committed
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    again = await pay(banking, asha, a, 2_500, to=b, idempotency_key="gone")
+
+    assert again.replayed
+    ledger = await check_ledger(container.db)
+    assert ledger.balances[b] == 2_500
+
+
 async def test_the_same_key_with_a_different_payload_is_a_conflict(
     container: Container, banking: BankingService, asha: str
 ) -> None:

@@ -33,3 +33,20 @@ def test_loads_accepts_canonical_text_and_refuses_any_other_spelling() -> None:
     for text in (b'{"b":1,"a":2}', b'{"a": 1}', b'{"a":1.0}', b'{"a":1,"a":1}', b"nope"):
         with pytest.raises(NotCanonical):
             canonical.loads(text)
+
+
+def test_subclasses_of_allowed_types_are_written_as_their_base_values() -> None:
+    from enum import IntEnum, StrEnum
+
+    class Kind(StrEnum):
+        TRADE = "trade"
+
+    class Level(IntEnum):
+        HIGH = 3
+
+    assert canonical.dumps({"k": Kind.TRADE, "n": [Level.HIGH]}) == b'{"k":"trade","n":[3]}'
+
+
+def test_a_refusal_says_where_the_bad_value_is() -> None:
+    with pytest.raises(NotCanonical, match=r"the value\.a\[1\]\.b is a float"):
+        canonical.dumps({"a": [1, {"b": 0.5}]})
