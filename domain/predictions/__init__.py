@@ -1,0 +1,1 @@
+"""Predictions: behaviour features, churn, lifetime value, segments and next best action."""
