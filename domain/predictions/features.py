@@ -258,7 +258,8 @@ async def _accounts(conn: Reads, as_of: datetime, ids: list[str] | None, put: Pu
 
 
 async def _count(conn: Reads, query: Select[Any]) -> dict[str, float]:
-    return {r[0]: float(r[1] or 0) for r in await conn.execute(query)}
+    pairs = [list(r) for r in await conn.execute(query)]
+    return {key: float(n or 0) for key, n in pairs}
 
 
 async def _activity(conn: Reads, as_of: datetime, ids: list[str] | None, put: Put) -> None:
@@ -349,8 +350,8 @@ async def _activity(conn: Reads, as_of: datetime, ids: list[str] | None, put: Pu
     )
     sent: dict[str, float] = {}
     rate: dict[str, float] = {}
-    for r in await conn.execute(sent_read):
-        sent[r[0]] = float(r[1])
-        rate[r[0]] = (float(r[2] or 0) + 1) / (float(r[1]) + 2)
+    for cid, count, read in [list(r) for r in await conn.execute(sent_read)]:
+        sent[cid] = float(count)
+        rate[cid] = (float(read or 0) + 1) / (float(count) + 2)
     put("notifications_90d", sent)
     put("notification_read_rate", rate)
