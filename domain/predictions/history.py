@@ -15,12 +15,14 @@ transfer at a time would take minutes for data that is thrown away.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import create_engine, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
@@ -52,6 +54,7 @@ class HistoryWriter:
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     transfers: list[_Transfer] = field(default_factory=list)
     other: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    settlement_after: int = 0
     _n: int = 0
 
     def _id(self, kind: str) -> str:
@@ -290,13 +293,15 @@ class HistoryWriter:
 
     # -- writing -------------------------------------------------------------------------
 
-    async def write(self, conn: AsyncConnection) -> None:
-        """Insert everything in time order, with postings and running balances."""
+    def tables(self, settlement_balance: int | None) -> list[tuple[str, list[dict[str, Any]]]]:
+        """Every row to insert, table by table in dependency order, postings included.
+
+        ``settlement_balance`` is the settlement account's balance before
+        this history, or None when the database has no settlement account yet.
+        """
         self.transfers.sort(key=lambda t: t.when)
         balances: dict[str, int] = defaultdict(int)
-        a = schema.accounts
-        exists = (await conn.execute(select(a.c.balance).where(a.c.id == SETTLEMENT))).first()
-        balances[SETTLEMENT] = start = int(exists.balance) if exists is not None else 0
+        balances[SETTLEMENT] = settlement_balance or 0
         transfers: list[dict[str, Any]] = []
         postings: list[dict[str, Any]] = []
         for t in self.transfers:
@@ -325,22 +330,86 @@ class HistoryWriter:
             account["balance"] = balances[account["id"]]
             if account["balance"] < 0:
                 raise ValueError(f"synthetic history overdraws {account['id']}")
-        if exists is None:
-            first = self.transfers[0].when if self.transfers else None
+        if settlement_balance is None:
+            first = self.transfers[0].when if self.transfers else datetime.now(UTC)
             accounts.insert(0, {**_settlement(first), "balance": balances[SETTLEMENT]})
-        elif balances[SETTLEMENT] != start:
+        self.settlement_after = balances[SETTLEMENT]
+        return [
+            ("users", self.users),
+            ("accounts", accounts),
+            ("transfers", transfers),
+            ("postings", postings),
+            *self.other.items(),
+        ]
+
+    async def write(self, conn: AsyncConnection) -> None:
+        """Insert everything through SQLAlchemy (any backend; tests and small histories)."""
+        a = schema.accounts
+        exists = (await conn.execute(select(a.c.balance).where(a.c.id == SETTLEMENT))).first()
+        start = int(exists.balance) if exists is not None else None
+        tables = self.tables(start)
+        if start is not None and self.settlement_after != start:
             await conn.execute(
-                a.update().where(a.c.id == SETTLEMENT).values(balance=balances[SETTLEMENT])
+                a.update().where(a.c.id == SETTLEMENT).values(balance=self.settlement_after)
             )
-        for table, rows in (
-            (schema.users, self.users),
-            (schema.accounts, accounts),
-            (schema.transfers, transfers),
-            (schema.postings, postings),
-            *((schema.metadata.tables[name], rows) for name, rows in self.other.items()),
-        ):
-            for start in range(0, len(rows), _CHUNK):
-                await conn.execute(insert(table), rows[start : start + _CHUNK])
+        for name, rows in tables:
+            for first in range(0, len(rows), _CHUNK):
+                await conn.execute(
+                    insert(schema.metadata.tables[name]), rows[first : first + _CHUNK]
+                )
+
+    def write_sqlite(self, path: Path) -> None:
+        """Create a fresh SQLite training database at ``path`` holding this history.
+
+        The tables come from ``domain.schema``; rows go through the driver's
+        ``executemany`` with values stored as SQLAlchemy stores them (naive
+        UTC text for times), tens of times faster than row-by-row binding.
+        """
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(f"sqlite:///{path}")
+        try:
+            schema.metadata.create_all(engine)
+        finally:
+            engine.dispose()
+        db = sqlite3.connect(path)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            texts: dict[datetime, str] = {}
+            with db:
+                for name, rows in self.tables(None):
+                    if not rows:
+                        continue
+                    columns = list(rows[0])
+                    table = schema.metadata.tables[name]
+                    times = frozenset(
+                        c for c in columns if isinstance(table.c[c].type, schema.UTCDateTime)
+                    )
+                    sql = (
+                        f"INSERT INTO {name} ({', '.join(columns)})"
+                        f" VALUES ({', '.join('?' * len(columns))})"
+                    )
+                    db.executemany(sql, (_sqlite_row(r, columns, times, texts) for r in rows))
+        finally:
+            db.close()
+
+
+def _sqlite_row(
+    row: dict[str, Any], columns: list[str], times: frozenset[str], texts: dict[datetime, str]
+) -> list[Any]:
+    # Times as UTCDateTime stores them on SQLite: naive UTC text, each formatted once.
+    out = []
+    for c in columns:
+        value = row[c]
+        if c in times and value is not None:
+            text = texts.get(value)
+            if text is None:
+                text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+                texts[value] = text
+            value = text
+        out.append(value)
+    return out
 
 
 def _posting(t: _Transfer, account_id: str, amount: int, after: int) -> dict[str, Any]:
@@ -353,7 +422,7 @@ def _posting(t: _Transfer, account_id: str, amount: int, after: int) -> dict[str
     }
 
 
-def _settlement(first: datetime | None) -> dict[str, Any]:
+def _settlement(first: datetime) -> dict[str, Any]:
     return {
         "id": SETTLEMENT,
         "customer_id": None,
@@ -364,5 +433,5 @@ def _settlement(first: datetime | None) -> dict[str, Any]:
         "balance": 0,
         "held": 0,
         "no_overdraft": False,
-        "created_at": first or datetime.now(UTC),
+        "created_at": first,
     }
