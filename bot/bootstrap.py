@@ -35,6 +35,7 @@ from domain.ledger import events as ledger_events
 from domain.ledger import keys as ledger_keys
 from domain.ledger import store as ledger_store
 from domain.ledger.service import LedgerService
+from domain.predictions.service import PredictionService
 from domain.support.service import SupportService
 from intents import NLU, load_or_train
 
@@ -60,6 +61,7 @@ class Container:
     events: EventSystem
     markets: Markets
     ledger: LedgerService
+    predictions: PredictionService
     nlu: NLU | None = None
     # Channels and helpers that settings switch on; set by ``start``.
     telegram: TelegramChannel | None = None
@@ -222,6 +224,7 @@ def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = N
         events=events,
         markets=markets,
         ledger=ledger,
+        predictions=PredictionService(db, clock, settings.data_dir),
         nlu=nlu,
     )
 

@@ -120,8 +120,11 @@ async def _fit_and_save(
     root = artifacts.models_dir(data_dir)
     version = artifacts.next_version(root)
 
+    steps = iter(range(1, 6))
+
     def say(message: str) -> None:
-        _stage(progress, message, 0, 1)
+        # fit() names its five steps; one bar across them.
+        _stage(progress, "training the models", next(steps, 5), 5)
 
     bundle = await asyncio.to_thread(
         fit,
