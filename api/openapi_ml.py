@@ -74,7 +74,7 @@ SCHEMAS: dict[str, Any] = {
             **_HEAD,
             "segment": {
                 "type": "string",
-                "enum": ["dormant", "new", "at_risk", "power", "growing", "active"],
+                "enum": ["new", "dormant", "at_risk", "power", "growing", "active"],
             },
             "description": {"type": "string"},
             "churn_probability": {"type": "number"},
