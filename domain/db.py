@@ -36,7 +36,7 @@ T = TypeVar("T")
 class Reads(Protocol):
     """What a read needs of a connection: an async ``AsyncConnection`` or a lookup."""
 
-    async def execute(self, statement: Executable, /) -> Result[Any]: ...
+    async def execute(self, statement: Executable, parameters: Any = None, /) -> Result[Any]: ...
 
 
 class _InlineRead:
@@ -47,9 +47,9 @@ class _InlineRead:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    async def execute(self, statement: Executable, /) -> Result[Any]:
+    async def execute(self, statement: Executable, parameters: Any = None, /) -> Result[Any]:
         # Rows fetched now, as the async driver does: the connection goes back soon.
-        return self._conn.execute(statement).freeze()()
+        return self._conn.execute(statement, parameters).freeze()()
 
 
 @dataclass

@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Select, and_, case, distinct, func, or_, select
+from sqlalchemy import BindParameter, Select, and_, bindparam, case, distinct, func, or_, select
 
 from domain import schema
 from domain.db import Reads
@@ -94,16 +95,138 @@ class FeatureMatrix:
         return {name: float(v) for name, v in zip(FEATURES, self.values[i], strict=True)}
 
 
+# Statements are built once, with the times and ids as bound parameters, so a
+# request pays for executing them, not for constructing and compiling them.
+AS_OF = bindparam("as_of", type_=schema.Time)
+D30 = bindparam("d30", type_=schema.Time)
+D90 = bindparam("d90", type_=schema.Time)
+IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+
+
+def _scope(query: Select[Any], column: Any, scoped: bool) -> Select[Any]:
+    return query.where(column.in_(IDS)) if scoped else query
+
+
+@cache
+def _statements(scoped: bool) -> dict[str, Select[Any]]:
+    u, t, a, p = schema.users, schema.transfers, schema.accounts, schema.postings
+    tr, st = schema.trading_trades, schema.support_tickets
+    orders, holds = schema.trading_orders, schema.holds
+    tok, dev, note = schema.auth_tokens, schema.known_devices, schema.notifications
+    out = t.c.kind != "external_credit"
+    spend = t.c.kind.in_(_SPEND_KINDS)
+
+    def windowed(cond: Any, since: Any, then: Any) -> Any:
+        return func.sum(case((and_(cond, t.c.posted_at > since), then), else_=0))
+
+    def counted(column: Any, when: Any, *where: Any) -> Select[Any]:
+        query = select(column, func.count()).where(when > D90, when <= AS_OF, *where)
+        return _scope(query.group_by(column), column, scoped)
+
+    liquid = select(a.c.id).where(a.c.customer_id.is_not(None), a.c.type.in_(_LIQUID))
+    if scoped:
+        liquid = liquid.where(a.c.customer_id.in_(IDS))
+    return {
+        "users": _scope(
+            select(u.c.id, u.c.created_at).where(u.c.role == "customer", u.c.created_at <= AS_OF),
+            u.c.id,
+            scoped,
+        ).order_by(u.c.id),
+        "transfers": _scope(
+            select(
+                t.c.customer_id,
+                func.max(case((out, t.c.posted_at))).label("last_out"),
+                windowed(out, D30, 1).label("txns_30"),
+                windowed(out, D90, 1).label("txns_90"),
+                windowed(spend, D30, t.c.amount).label("s30"),
+                windowed(spend, D90, t.c.amount).label("s90"),
+                windowed(spend, D90, 1).label("n_spend"),
+                windowed(t.c.kind == "external_credit", D90, t.c.amount).label("in90"),
+            )
+            .where(t.c.customer_id.is_not(None), t.c.posted_at <= AS_OF)
+            .group_by(t.c.customer_id),
+            t.c.customer_id,
+            scoped,
+        ),
+        "salary": _scope(
+            select(t.c.customer_id, t.c.posted_at).where(
+                t.c.kind == "external_credit",
+                t.c.category == "salary",
+                t.c.posted_at > D90,
+                t.c.posted_at <= AS_OF,
+            ),
+            t.c.customer_id,
+            scoped,
+        ),
+        "accounts": _scope(
+            select(a.c.id, a.c.customer_id, a.c.type, a.c.balance).where(
+                a.c.customer_id.is_not(None), a.c.created_at <= AS_OF
+            ),
+            a.c.customer_id,
+            scoped,
+        ),
+        # Balance then = balance now minus everything posted since.
+        "posted_since": select(
+            p.c.account_id,
+            func.sum(case((p.c.posted_at > AS_OF, p.c.amount), else_=0)).label("after"),
+            func.sum(p.c.amount).label("after_30"),
+        )
+        .where(p.c.posted_at > D30, p.c.account_id.in_(liquid.scalar_subquery()))
+        .group_by(p.c.account_id),
+        "trades": counted(tr.c.customer_id, tr.c.executed_at),
+        "tickets": counted(st.c.customer_id, st.c.created_at),
+        "rejected": counted(
+            orders.c.customer_id, orders.c.updated_at, orders.c.status == "rejected"
+        ),
+        "expired": counted(holds.c.customer_id, holds.c.resolved_at, holds.c.status == "expired"),
+        "logins": _scope(
+            select(tok.c.user_id, func.count(distinct(tok.c.family_id)))
+            .where(tok.c.family_id.is_not(None), tok.c.created_at > D30, tok.c.created_at <= AS_OF)
+            .group_by(tok.c.user_id),
+            tok.c.user_id,
+            scoped,
+        ),
+        "devices": _scope(
+            select(dev.c.user_id, func.count())
+            .where(dev.c.first_seen <= AS_OF)
+            .group_by(dev.c.user_id),
+            dev.c.user_id,
+            scoped,
+        ),
+        "notifications": _scope(
+            select(
+                note.c.customer_id,
+                func.count(),
+                func.sum(
+                    case((and_(note.c.read_at.is_not(None), note.c.read_at <= AS_OF), 1), else_=0)
+                ),
+            )
+            .where(
+                note.c.created_at > D90,
+                note.c.created_at <= AS_OF,
+                or_(note.c.sent_at.is_not(None), note.c.status == "sent"),
+            )
+            .group_by(note.c.customer_id),
+            note.c.customer_id,
+            scoped,
+        ),
+    }
+
+
 async def build_features(
     conn: Reads, as_of: datetime, customer_ids: Sequence[str] | None = None
 ) -> FeatureMatrix:
     """Features at ``as_of`` of every customer who had joined by then (or of those given)."""
     ids = list(dict.fromkeys(customer_ids)) if customer_ids is not None else None
-    u = schema.users
-    query = select(u.c.id, u.c.created_at).where(u.c.role == "customer", u.c.created_at <= as_of)
+    q = _statements(ids is not None)
+    params: dict[str, Any] = {
+        "as_of": as_of,
+        "d30": as_of - timedelta(days=30),
+        "d90": as_of - timedelta(days=90),
+    }
     if ids is not None:
-        query = query.where(u.c.id.in_(ids))
-    joined = {r.id: r.created_at for r in await conn.execute(query.order_by(u.c.id))}
+        params["ids"] = ids
+    joined = {r.id: r.created_at for r in await conn.execute(q["users"], params)}
     order = [i for i in ids if i in joined] if ids is not None else list(joined)
     values = np.zeros((len(order), len(FEATURES)), dtype=np.float64)
     if not order:
@@ -119,129 +242,56 @@ async def build_features(
 
     days = np.array([(as_of - joined[c]).total_seconds() / 86400 for c in order])
     values[:, INDEX["tenure_days"]] = np.maximum(days, 0.0)
+    values[:, INDEX["days_since_last_activity"]] = MAX_DAYS
     # No notification yet reads as the smoothed prior, one half.
     values[:, INDEX["notification_read_rate"]] = 0.5
-    scope = ids is not None
-    await _transfers(conn, as_of, order if scope else None, put, values, rows)
-    await _salary(conn, as_of, order if scope else None, put)
-    await _accounts(conn, as_of, order if scope else None, put)
-    await _activity(conn, as_of, order if scope else None, put)
-    return FeatureMatrix(order, values, as_of)
 
+    async def counts(name: str) -> dict[str, float]:
+        pairs = [list(r) for r in await conn.execute(q[name], params)]
+        return {key: float(n or 0) for key, n in pairs}
 
-Put = Any  # Callable[[str, dict[str, float]], None]
-
-
-def _where_customer(query: Select[Any], column: Any, ids: list[str] | None) -> Select[Any]:
-    return query if ids is None else query.where(column.in_(ids))
-
-
-async def _transfers(
-    conn: Reads,
-    as_of: datetime,
-    ids: list[str] | None,
-    put: Put,
-    values: np.ndarray[Any, np.dtype[np.float64]],
-    rows: dict[str, int],
-) -> None:
-    t = schema.transfers
-    d30, d90 = as_of - timedelta(days=30), as_of - timedelta(days=90)
-    out = t.c.kind != "external_credit"
-    spend = t.c.kind.in_(_SPEND_KINDS)
-    query = _where_customer(
-        select(
-            t.c.customer_id,
-            func.max(case((out, t.c.posted_at))).label("last_out"),
-            func.sum(case((and_(out, t.c.posted_at > d30), 1), else_=0)).label("txns_30"),
-            func.sum(case((and_(out, t.c.posted_at > d90), 1), else_=0)).label("txns_90"),
-            func.sum(case((and_(spend, t.c.posted_at > d30), t.c.amount), else_=0)).label("s30"),
-            func.sum(case((and_(spend, t.c.posted_at > d90), t.c.amount), else_=0)).label("s90"),
-            func.sum(case((and_(spend, t.c.posted_at > d90), 1), else_=0)).label("n_spend"),
-            func.sum(
-                case(
-                    (and_(t.c.kind == "external_credit", t.c.posted_at > d90), t.c.amount), else_=0
-                )
-            ).label("in90"),
-        )
-        .where(t.c.customer_id.is_not(None), t.c.posted_at <= as_of)
-        .group_by(t.c.customer_id),
-        t.c.customer_id,
-        ids,
-    )
-    recency = np.full(len(rows), MAX_DAYS)
     stats: dict[str, dict[str, float]] = {
-        k: {} for k in ("txns_30d", "txns_90d", "spend_30d", "spend_90d", "avg", "inflow_90d")
+        k: {}
+        for k in (
+            "days_since_last_activity",
+            "txns_30d",
+            "txns_90d",
+            "spend_30d",
+            "spend_90d",
+            "avg_spend_90d",
+            "inflow_90d",
+        )
     }
-    for r in await conn.execute(query):
-        n = rows.get(r.customer_id)
-        if n is None:
-            continue
+    for r in await conn.execute(q["transfers"], params):
+        cid = r.customer_id
         if r.last_out is not None:
-            recency[n] = min(MAX_DAYS, max(0.0, (as_of - r.last_out).total_seconds() / 86400))
-        stats["txns_30d"][r.customer_id] = float(r.txns_30 or 0)
-        stats["txns_90d"][r.customer_id] = float(r.txns_90 or 0)
-        stats["spend_30d"][r.customer_id] = float(r.s30 or 0) / 100
-        stats["spend_90d"][r.customer_id] = s90 = float(r.s90 or 0) / 100
-        stats["avg"][r.customer_id] = s90 / float(r.n_spend) if r.n_spend else 0.0
-        stats["inflow_90d"][r.customer_id] = float(r.in90 or 0) / 100
-    values[:, INDEX["days_since_last_activity"]] = recency
+            days_ago = (as_of - r.last_out).total_seconds() / 86400
+            stats["days_since_last_activity"][cid] = min(MAX_DAYS, max(0.0, days_ago))
+        stats["txns_30d"][cid] = float(r.txns_30 or 0)
+        stats["txns_90d"][cid] = float(r.txns_90 or 0)
+        stats["spend_30d"][cid] = float(r.s30 or 0) / 100
+        stats["spend_90d"][cid] = s90 = float(r.s90 or 0) / 100
+        stats["avg_spend_90d"][cid] = s90 / float(r.n_spend) if r.n_spend else 0.0
+        stats["inflow_90d"][cid] = float(r.in90 or 0) / 100
     for name, by in stats.items():
-        put("avg_spend_90d" if name == "avg" else name, by)
+        put(name, by)
 
-
-async def _salary(conn: Reads, as_of: datetime, ids: list[str] | None, put: Put) -> None:
-    t = schema.transfers
-    query = _where_customer(
-        select(t.c.customer_id, t.c.posted_at).where(
-            t.c.kind == "external_credit",
-            t.c.category == "salary",
-            t.c.posted_at > as_of - timedelta(days=90),
-            t.c.posted_at <= as_of,
-        ),
-        t.c.customer_id,
-        ids,
-    )
     periods: dict[str, set[int]] = {}
-    for r in await conn.execute(query):
+    for r in await conn.execute(q["salary"], params):
         # Period 0 is the last 30 days, 1 the 30 before, 2 the 30 before that.
         periods.setdefault(r.customer_id, set()).add(min(2, int((as_of - r.posted_at).days // 30)))
     put("salary_regularity", {cid: len(p) / 3 for cid, p in periods.items()})
 
-
-async def _accounts(conn: Reads, as_of: datetime, ids: list[str] | None, put: Put) -> None:
-    a, p = schema.accounts, schema.postings
-    owned = _where_customer(
-        select(a.c.id, a.c.customer_id, a.c.type, a.c.balance).where(
-            a.c.customer_id.is_not(None), a.c.created_at <= as_of
-        ),
-        a.c.customer_id,
-        ids,
-    )
-    accounts = list(await conn.execute(owned))
-    liquid = [r for r in accounts if r.type in _LIQUID]
-    d30 = as_of - timedelta(days=30)
-    # Balance then = balance now minus everything posted since.
-    later = select(
-        p.c.account_id,
-        func.sum(case((p.c.posted_at > as_of, p.c.amount), else_=0)).label("after"),
-        func.sum(p.c.amount).label("after_30"),
-    ).where(p.c.posted_at > d30)
-    if ids is None:
-        liquid_ids = (
-            select(a.c.id)
-            .where(a.c.customer_id.is_not(None), a.c.type.in_(_LIQUID))
-            .scalar_subquery()
-        )
-        later = later.where(p.c.account_id.in_(liquid_ids))
-    else:
-        later = later.where(p.c.account_id.in_([r.id for r in liquid]))
-    moved: dict[str, tuple[int, int]] = {}
-    if liquid:
-        for r in await conn.execute(later.group_by(p.c.account_id)):
-            moved[r.account_id] = (int(r.after or 0), int(r.after_30 or 0))
+    accounts = list(await conn.execute(q["accounts"], params))
+    moved = {
+        r.account_id: (int(r.after or 0), int(r.after_30 or 0))
+        for r in await conn.execute(q["posted_since"], params)
+    }
     now_bal: dict[str, float] = {}
     then_bal: dict[str, float] = {}
-    for r in liquid:
+    for r in accounts:
+        if r.type not in _LIQUID:
+            continue
         after, after_30 = moved.get(r.id, (0, 0))
         now_bal[r.customer_id] = now_bal.get(r.customer_id, 0.0) + (r.balance - after) / 100
         then_bal[r.customer_id] = then_bal.get(r.customer_id, 0.0) + (r.balance - after_30) / 100
@@ -256,102 +306,20 @@ async def _accounts(conn: Reads, as_of: datetime, ids: list[str] | None, put: Pu
     put("has_trading", {r.customer_id: 1.0 for r in accounts if r.type == "trading"})
     put("has_fd", {r.customer_id: 1.0 for r in accounts if r.type == "fixed_deposit"})
 
-
-async def _count(conn: Reads, query: Select[Any]) -> dict[str, float]:
-    pairs = [list(r) for r in await conn.execute(query)]
-    return {key: float(n or 0) for key, n in pairs}
-
-
-async def _activity(conn: Reads, as_of: datetime, ids: list[str] | None, put: Put) -> None:
-    d30, d90 = as_of - timedelta(days=30), as_of - timedelta(days=90)
-    tr, st = schema.trading_trades, schema.support_tickets
-    orders, holds = schema.trading_orders, schema.holds
-    tok, dev, note = schema.auth_tokens, schema.known_devices, schema.notifications
-
-    def grouped(column: Any, *columns: Any, where: Any) -> Select[Any]:
-        return _where_customer(select(column, *columns).where(where).group_by(column), column, ids)
-
-    put(
-        "trades_90d",
-        await _count(
-            conn,
-            grouped(
-                tr.c.customer_id,
-                func.count(),
-                where=and_(tr.c.executed_at > d90, tr.c.executed_at <= as_of),
-            ),
-        ),
-    )
-    put(
-        "tickets_90d",
-        await _count(
-            conn,
-            grouped(
-                st.c.customer_id,
-                func.count(),
-                where=and_(st.c.created_at > d90, st.c.created_at <= as_of),
-            ),
-        ),
-    )
-    rejected = await _count(
-        conn,
-        grouped(
-            orders.c.customer_id,
-            func.count(),
-            where=and_(
-                orders.c.status == "rejected",
-                orders.c.updated_at > d90,
-                orders.c.updated_at <= as_of,
-            ),
-        ),
-    )
-    expired = await _count(
-        conn,
-        grouped(
-            holds.c.customer_id,
-            func.count(),
-            where=and_(
-                holds.c.status == "expired",
-                holds.c.resolved_at > d90,
-                holds.c.resolved_at <= as_of,
-            ),
-        ),
-    )
+    put("trades_90d", await counts("trades"))
+    put("tickets_90d", await counts("tickets"))
+    rejected, expired = await counts("rejected"), await counts("expired")
     put(
         "declined_90d",
         {c: rejected.get(c, 0.0) + expired.get(c, 0.0) for c in rejected.keys() | expired.keys()},
     )
-    put(
-        "logins_30d",
-        await _count(
-            conn,
-            grouped(
-                tok.c.user_id,
-                func.count(distinct(tok.c.family_id)),
-                where=and_(
-                    tok.c.family_id.is_not(None), tok.c.created_at > d30, tok.c.created_at <= as_of
-                ),
-            ),
-        ),
-    )
-    put(
-        "devices",
-        await _count(conn, grouped(dev.c.user_id, func.count(), where=dev.c.first_seen <= as_of)),
-    )
-    sent_read = grouped(
-        note.c.customer_id,
-        func.count(),
-        func.sum(case((and_(note.c.read_at.is_not(None), note.c.read_at <= as_of), 1), else_=0)),
-        where=and_(
-            note.c.created_at > d90,
-            note.c.created_at <= as_of,
-            or_(note.c.sent_at.is_not(None), note.c.status == "sent"),
-        ),
-    )
+    put("logins_30d", await counts("logins"))
+    put("devices", await counts("devices"))
     sent: dict[str, float] = {}
     rate: dict[str, float] = {}
-    for cid, count, read in [list(r) for r in await conn.execute(sent_read)]:
+    for cid, count, read in [list(r) for r in await conn.execute(q["notifications"], params)]:
         sent[cid] = float(count)
         rate[cid] = (float(read or 0) + 1) / (float(count) + 2)
     put("notifications_90d", sent)
     put("notification_read_rate", rate)
+    return FeatureMatrix(order, values, as_of)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from domain.clock import Clock
 from domain.db import Database
@@ -56,6 +56,15 @@ class PredictionService:
         self._quick = quick_customers
         self.registry = Registry(artifacts.models_dir(data_dir))
         self._lock = asyncio.Lock()
+        self._single_threaded = False
+
+    def _one_thread(self) -> None:
+        # Once, for the process: scikit-learn's OpenMP workers spin while they wait,
+        # which on a request-sized input (or a busy machine) costs far more than the
+        # parallelism saves. Limiting per call costs milliseconds, so it is done once.
+        if not self._single_threaded:
+            ThreadpoolController().limit(limits=1, user_api="openmp")
+            self._single_threaded = True
 
     # -- the model ---------------------------------------------------------------------
 
@@ -65,6 +74,7 @@ class PredictionService:
 
     async def model(self) -> Loaded:
         """The served model, loading (or the first time, training) it if need be."""
+        self._one_thread()
         current = self.registry.current
         if current is not None:
             newest = artifacts.versions(self.registry.root)[-1:]
@@ -108,9 +118,8 @@ class PredictionService:
 
     async def churn(self, customer_id: str) -> dict[str, Any]:
         loaded, row = await self._one(customer_id)
-        with threadpool_limits(limits=1):
-            p = float(loaded.bundle.churn_probability(row.reshape(1, -1))[0])
-            factors = loaded.bundle.factors(row, "churn")
+        p = float(loaded.bundle.churn_probability(row.reshape(1, -1))[0])
+        factors = loaded.bundle.factors(row, "churn")
         return {
             **self._head(loaded, customer_id),
             "churn_probability": round(p, 4),
@@ -120,9 +129,8 @@ class PredictionService:
 
     async def ltv(self, customer_id: str) -> dict[str, Any]:
         loaded, row = await self._one(customer_id)
-        with threadpool_limits(limits=1):
-            value = float(loaded.bundle.value(row.reshape(1, -1))[0])
-            factors = loaded.bundle.factors(row, "ltv")
+        value = float(loaded.bundle.value(row.reshape(1, -1))[0])
+        factors = loaded.bundle.factors(row, "ltv")
         return {
             **self._head(loaded, customer_id),
             "value_inr_per_year": round(value, 2),
@@ -131,10 +139,9 @@ class PredictionService:
 
     async def next_action(self, customer_id: str) -> dict[str, Any]:
         loaded, row = await self._one(customer_id)
-        with threadpool_limits(limits=1):
-            scores = loaded.bundle.score(row.reshape(1, -1))
-            churn, value = float(scores.churn[0]), float(scores.ltv[0])
-            actions = loaded.bundle.actions(row, churn, value)
+        scores = loaded.bundle.score(row.reshape(1, -1))
+        churn, value = float(scores.churn[0]), float(scores.ltv[0])
+        actions = loaded.bundle.actions(row, churn, value)
         return {
             **self._head(loaded, customer_id),
             "churn_probability": round(churn, 4),
@@ -144,8 +151,7 @@ class PredictionService:
 
     async def behavior(self, customer_id: str) -> dict[str, Any]:
         loaded, row = await self._one(customer_id)
-        with threadpool_limits(limits=1):
-            scores = loaded.bundle.score(row.reshape(1, -1))
+        scores = loaded.bundle.score(row.reshape(1, -1))
         segment = str(scores.segment[0])
         features = dict(zip(loaded.bundle.features, (round(float(v), 4) for v in row), strict=True))
         return {

@@ -2,7 +2,8 @@
 
 * churn: gradient-boosted trees (``HistGradientBoostingClassifier``) inside
   ``CalibratedClassifierCV`` so the probabilities mean what they say
-  (sigmoid calibration on small training sets, isotonic on large ones);
+  (sigmoid calibration on small training sets, isotonic on large ones,
+  fitted on 3-fold out-of-fold predictions);
 * value: ``HistGradientBoostingRegressor`` on the yearly value in rupees;
 * product propensity (for the upsell actions): logistic regression on the
   other features, one per product;
@@ -37,6 +38,8 @@ from domain.predictions.segments import name_segments
 
 Array = np.ndarray[Any, np.dtype[Any]]
 Say = Callable[[str], None]
+# Boosting rounds per model: scoring walks every tree, so fewer, stronger steps.
+TREES = 100
 
 
 def data_hash(matrix: FeatureMatrix, labels: Labels) -> str:
@@ -85,14 +88,16 @@ def _fit(
     train, test = train_test_split(index, test_size=0.25, random_state=seed, stratify=churned)
     tell(f"fitting the churn model on {len(train):,} customers")
     trees = HistGradientBoostingClassifier(
-        max_iter=200, learning_rate=0.06, max_leaf_nodes=15, min_samples_leaf=20, random_state=seed
+        max_iter=TREES, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=20, random_state=seed
     )
+    # The calibrator learns from out-of-fold predictions; one model trained on all the
+    # training customers then serves (ensemble=False), a third of the scoring cost of three.
     churn = CalibratedClassifierCV(
-        trees, method="isotonic" if len(train) >= 2000 else "sigmoid", cv=3
+        trees, method="isotonic" if len(train) >= 2000 else "sigmoid", cv=3, ensemble=False
     ).fit(x[train], churned[train])
     tell("fitting the value model")
     ltv = HistGradientBoostingRegressor(
-        max_iter=200, learning_rate=0.06, max_leaf_nodes=15, min_samples_leaf=20, random_state=seed
+        max_iter=TREES, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=20, random_state=seed
     ).fit(x[train], value[train])
     tell("fitting the product-propensity models")
     propensity = {}
