@@ -21,6 +21,7 @@ from api.routes import (
     health,
     holds,
     ledger,
+    ml,
     notifications,
     operator,
     payees,
@@ -70,6 +71,7 @@ def create_app(container: Container) -> web.Application:
     for module in (trading, wealth, ws_market):
         app.router.add_routes(module.routes)
     app.router.add_routes(forecasts.routes)
+    app.router.add_routes(ml.routes)
     app.on_shutdown.append(ws_chat.close_all)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

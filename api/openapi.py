@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api import openapi_forecasts, openapi_trading
+from api import openapi_forecasts, openapi_ml, openapi_trading
 
 JSON = "application/json"
 
@@ -769,9 +769,13 @@ def spec() -> dict[str, Any]:
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": _SCHEMAS | openapi_trading.SCHEMAS | openapi_forecasts.SCHEMAS,
+            "schemas": _SCHEMAS
+            | openapi_trading.SCHEMAS
+            | openapi_forecasts.SCHEMAS
+            | openapi_ml.SCHEMAS,
         },
         "paths": _paths()
         | openapi_trading.paths(_op, _ok, _path_param, _IDEMPOTENCY)
-        | openapi_forecasts.paths(_op, _ok),
+        | openapi_forecasts.paths(_op, _ok)
+        | openapi_ml.paths(_op, _ok, _path_param),
     }

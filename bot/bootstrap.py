@@ -36,6 +36,7 @@ from domain.ledger import keys as ledger_keys
 from domain.ledger import store as ledger_store
 from domain.ledger.service import LedgerService
 from domain.predictions.forecast_service import ForecastService
+from domain.predictions.service import PredictionService
 from domain.support.service import SupportService
 from intents import NLU, load_or_train
 
@@ -61,6 +62,7 @@ class Container:
     events: EventSystem
     markets: Markets
     ledger: LedgerService
+    predictions: PredictionService
     nlu: NLU | None = None
     forecasts: ForecastService | None = None
     # Channels and helpers that settings switch on; set by ``start``.
@@ -225,6 +227,7 @@ def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = N
         events=events,
         markets=markets,
         ledger=ledger,
+        predictions=PredictionService(db, clock, settings.data_dir),
         nlu=nlu,
         forecasts=ForecastService(db, clock, large_debit=settings.large_debit),
     )

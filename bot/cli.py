@@ -6,6 +6,7 @@
     swayam token create --user NAME [--scope customer|operator|admin] [--name LABEL]
     swayam telegram link-code --user NAME    a one-time code linking a Telegram chat
     swayam nlu parse|train|eval ...       the local NLU (from ``intents.cli``)
+    swayam models train|list              the predictive models (``bot.models_cli``)
 
 Exit codes: 0 done, 1 the command failed (the reason is on stderr), 2 bad
 usage or bad ``SWAYAM_*`` settings.
@@ -122,19 +123,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     upgrade(settings.database_url)
 
-    async def run() -> demo.DemoResult:
+    async def run() -> tuple[demo.DemoResult, int]:
         container = build(settings)
         await container.start()
         try:
-            return await demo.load(container)
+            result = await demo.load(container)
+            # The operator's prediction endpoints answer from the first request:
+            # a small synthetic model is trained now unless one is on disk.
+            model = await container.predictions.model()
+            return result, model.version
         finally:
             await container.close()
 
     try:
-        result = asyncio.run(run())
+        result, model_version = asyncio.run(run())
     except demo.DemoError as exc:
         raise CommandError(str(exc)) from exc
     print(demo.render(result, url=f"http://{_display_host(settings.host)}:{settings.port}"))
+    print(f"Prediction model version {model_version} is ready (`swayam models train` for more).")
     return 0
 
 
@@ -322,6 +328,9 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     from bot import ledger_cli
 
     ledger_cli.add_commands(commands)
+    from bot import models_cli
+
+    models_cli.add_commands(commands)
     _add_nlu(commands, argv)
     return parser
 

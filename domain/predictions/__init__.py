@@ -1,1 +1,2 @@
-"""Predictions from customers' own history: models, forecasts and anomalies."""
+"""Predictions from customers' own history: behaviour models (churn, lifetime value,
+segments, next best action), cash-flow forecasts and anomalies."""
