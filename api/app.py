@@ -23,6 +23,7 @@ from api.routes import (
     notifications,
     operator,
     payees,
+    rules,
     telegram,
     trading,
     transfers,
@@ -68,6 +69,7 @@ def create_app(container: Container) -> web.Application:
         app.router.add_routes(module.routes)
     for module in (trading, wealth, ws_market):
         app.router.add_routes(module.routes)
+    app.router.add_routes(rules.routes)
     app.on_shutdown.append(ws_chat.close_all)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -19,6 +19,7 @@ from bot.assistant import Assistant
 from bot.context import Services
 from bot.events import EventSystem, build_events
 from bot.markets import Markets, build_markets
+from bot.rules import RulesSystem, build_rules
 from bot.settings import Settings
 from bot.store import ConversationStore
 from domain.banking.book import Book
@@ -60,6 +61,7 @@ class Container:
     events: EventSystem
     markets: Markets
     ledger: LedgerService
+    rules: RulesSystem
     nlu: NLU | None = None
     # Channels and helpers that settings switch on; set by ``start``.
     telegram: TelegramChannel | None = None
@@ -109,6 +111,7 @@ class Container:
         self.conversations.start()
         await self.events.start()
         await self.markets.start()
+        await self.rules.start()
         self._tasks.append(asyncio.create_task(self.markets.run(), name="market"))
         self._tasks.append(asyncio.create_task(self._sweep_holds(), name="hold-sweeper"))
         self._tasks.append(
@@ -149,6 +152,7 @@ class Container:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        await self.rules.close()
         await self.markets.close()
         await self.conversations.stop()
         await self.engine.stop()
@@ -208,12 +212,16 @@ def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = N
         await ledger_store.append(conn, ledger_events.from_book(book), book.now)
 
     engine.batch_hooks.append(record_batch)
+    banking = BankingService(db, clock, engine, default_limits=limits)
+    rules = build_rules(
+        db, clock, banking, markets.trading, events, tick_s=settings.market_tick_s
+    )
     return Container(
         settings=settings,
         clock=clock,
         db=db,
         engine=engine,
-        banking=BankingService(db, clock, engine, default_limits=limits),
+        banking=banking,
         identity=IdentityService(db, clock, settings_view(settings), passwords=passwords),
         pins=PinService(db, clock, passwords),
         support=SupportService(db, clock),
@@ -222,6 +230,7 @@ def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = N
         events=events,
         markets=markets,
         ledger=ledger,
+        rules=rules,
         nlu=nlu,
     )
 
