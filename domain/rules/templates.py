@@ -52,7 +52,14 @@ def _salary(p: Params) -> dict[str, Any]:
     return {
         "name": f"Salary auto-invest ({p['percent']}% into {p['symbol']})",
         "trigger": trigger,
-        "actions": [{"kind": "invest", "symbol": p["symbol"], "percent": p["percent"]}],
+        "actions": [
+            {
+                "kind": "invest",
+                "symbol": p["symbol"],
+                "percent": p["percent"],
+                "from_account_id": p["from_account"],
+            }
+        ],
     }
 
 
@@ -121,7 +128,7 @@ TEMPLATES: dict[str, Template] = {
             "salary_auto_invest",
             "Salary Auto-Invest",
             "Invest a share of every salary credit in an index ETF.",
-            {"percent": 20, "symbol": "NIFTYBEES", "counterparty": None},
+            {"percent": 20, "symbol": "NIFTYBEES", "counterparty": None, "from_account": "savings"},
             _salary,
         ),
         Template(

@@ -4,7 +4,7 @@ the rules service and runner, and a dispatcher the tests drive by hand."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 from sqlalchemy import func, select
@@ -24,10 +24,28 @@ from domain.money import Money
 from domain.rules.runner import Approval, RulesRunner
 from domain.rules.service import RulesService, Symbols
 from domain.trading.instruments import load_instruments
+from domain.trading.market import Quote
 from domain.trading.service import TradingService
 from domain.trading.simfeed import SimulatedFeed
 from tests.integration.banking.ledger import OPERATOR, add_user, key
 from tests.integration.trading.market import LIMITS
+
+
+class PinnedFeed:
+    """The simulated feed, with prices a test pins by symbol."""
+
+    def __init__(self, feed: SimulatedFeed) -> None:
+        self._feed = feed
+        self.pinned: dict[str, int] = {}
+
+    def symbols(self) -> tuple[str, ...]:
+        return self._feed.symbols()
+
+    def quote(self, symbol: str) -> Quote:
+        quote = self._feed.quote(symbol)
+        if symbol in self.pinned:
+            return replace(quote, last=self.pinned[symbol])
+        return quote
 
 
 @dataclass
@@ -37,7 +55,7 @@ class Bank:
     engine: MoneyEngine
     banking: BankingService
     trading: TradingService
-    feed: SimulatedFeed
+    feed: PinnedFeed
     rules: RulesService
     runner: RulesRunner
     dispatcher: Dispatcher
@@ -90,7 +108,7 @@ async def bank(database_url: str, clock: ManualClock) -> AsyncIterator[Bank]:
 
     engine.batch_hooks.append(write_outbox)
     engine.start()
-    feed = SimulatedFeed(load_instruments(), clock, seed=7)
+    feed = PinnedFeed(SimulatedFeed(load_instruments(), clock, seed=7))
     trading = TradingService(db, clock, engine, feed)
     await trading.ensure_accounts()
     await add_user(db, clock, "operator", role="operator", user_id=OPERATOR)
