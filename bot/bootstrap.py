@@ -100,6 +100,8 @@ class Container:
             wealth=self.markets.wealth,
             charts=self.markets.charts,
             notifications=self.events.notifications,
+            rules=self.rules.service,
+            rule_runner=self.rules.runner,
         )
         self._services = services
         if self.settings.anthropic_api_key is not None:
@@ -213,9 +215,7 @@ def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = N
 
     engine.batch_hooks.append(record_batch)
     banking = BankingService(db, clock, engine, default_limits=limits)
-    rules = build_rules(
-        db, clock, banking, markets.trading, events, tick_s=settings.market_tick_s
-    )
+    rules = build_rules(db, clock, banking, markets.trading, events, tick_s=settings.market_tick_s)
     return Container(
         settings=settings,
         clock=clock,

@@ -16,6 +16,8 @@ from domain.clock import Clock
 from domain.identity.pins import PinService
 from domain.ledger.service import LedgerService
 from domain.notifications.service import NotificationService
+from domain.rules.runner import RulesRunner
+from domain.rules.service import RulesService
 from domain.support.service import SupportService
 from domain.trading.service import TradingService
 from domain.wealth.service import WealthService
@@ -44,6 +46,8 @@ class Services:
     wealth: WealthService | None = None
     charts: Charts | None = None
     notifications: NotificationService | None = None
+    rules: RulesService | None = None
+    rule_runner: RulesRunner | None = None
 
 
 @dataclass

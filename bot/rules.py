@@ -36,8 +36,8 @@ def approval_reply(a: Approval) -> Reply:
     return Reply(
         f"🔔 Your rule wants to run: {a.summary}\nApprove it by {until}, or it won't run.",
         buttons=(
-            Button("Approve", f"{APPROVE} {a.execution_id}"),
-            Button("Reject", f"{REJECT} {a.execution_id}"),
+            Button("Approve", f"{APPROVE}:{a.execution_id}"),
+            Button("Reject", f"{REJECT}:{a.execution_id}"),
         ),
     )
 
