@@ -91,9 +91,9 @@ def balance_matches(t: Trigger, m: Movement) -> bool:
     )
 
 
-def fires_on(t: Trigger, event: Event) -> Movement | None:
-    """The movement that fires ``t`` for a money event, if any."""
-    for m in movements(event):
+def fires_on(t: Trigger, event: Event, moved: list[Movement] | None = None) -> Movement | None:
+    """The movement that fires ``t`` for a money event, if any (``moved``: its movements)."""
+    for m in movements(event) if moved is None else moved:
         if t.kind is TriggerKind.TRANSACTION and transaction_matches(t, m):
             return m
         if t.kind is TriggerKind.BALANCE and balance_matches(t, m):

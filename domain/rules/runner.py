@@ -48,7 +48,14 @@ from domain.money import Money, format_minor
 from domain.rules import store
 from domain.rules.cron import next_slot
 from domain.rules.describe import action_words
-from domain.rules.matching import MONEY_EVENTS, external_matches, fires_on, market_true, value_true
+from domain.rules.matching import (
+    MONEY_EVENTS,
+    external_matches,
+    fires_on,
+    market_true,
+    movements,
+    value_true,
+)
 from domain.rules.model import ActionKind, Rule, RuleStatus, TriggerKind
 from domain.rules.planning import Facts, Recent, Skip, Step, check_safety, money_of, plan
 from domain.trading.orders import OrderRequest, OrderType, Side
@@ -172,13 +179,14 @@ class RulesRunner:
                 by_customer.setdefault(rule.customer_id, []).append(rule)
             fired: list[tuple[Rule, Event, int | None]] = []
             for e in relevant:
+                moved = movements(e)
                 for rule in by_customer.get(e.customer_id or "", ()):
                     if rule.spec.trigger.kind is TriggerKind.EXTERNAL_EVENT:
                         if external_matches(rule.spec.trigger, e):
                             amount = e.data.get("amount")
                             fired.append((rule, e, amount if isinstance(amount, int) else None))
                     else:
-                        m = fires_on(rule.spec.trigger, e)
+                        m = fires_on(rule.spec.trigger, e, moved)
                         if m is not None:
                             fired.append((rule, e, m.amount))
             if not fired:
@@ -194,17 +202,25 @@ class RulesRunner:
         now: datetime,
     ) -> list[_Planned]:
         customers = {r.customer_id for r, *_ in fired}
-        zones = await store.zones(conn, customers)
         balances = await store.balances(conn, customers)
         rules = {r.id: r for r, *_ in fired}
+        # History and time zones are read only for the rules whose safety settings use them.
+        limited = {rid: r for rid, r in rules.items() if _limited(r)}
+        zoned = {r.customer_id for r in rules.values() if _zoned(r) or _limited(r)}
+        zones = await store.zones(conn, zoned)
         recent = await store.recent(
-            conn, rules, now, {r.id: zones[r.customer_id] for r in rules.values()}
+            conn,
+            limited,
+            now,
+            {rid: zones[r.customer_id] for rid, r in limited.items()},
+            long_cooldown={rid for rid, r in limited.items() if r.spec.safety.cooldown_s > 86400},
         )
         active = await self._lookup_targets(conn, fired)
         out: list[_Planned] = []
         for rule, ref, amount, words in fired:
             facts = Facts(ref, amount, balances.get(rule.customer_id, {}), words)
-            p = self._plan_one(rule, facts, recent, zones[rule.customer_id], now, active)
+            zone = zones.get(rule.customer_id, "UTC")
+            p = self._plan_one(rule, facts, recent, zone, now, active)
             out.append(p)
             if p.status in store.COUNTED:
                 seen = recent.get(rule.id, Recent())
@@ -736,6 +752,17 @@ class RulesRunner:
                         f"The latest matching transaction was {format_minor(m.amount)}.",
                     )
         return False, None, "No recent transaction matches the trigger."
+
+
+def _limited(rule: Rule) -> bool:
+    s = rule.spec.safety
+    return bool(s.cooldown_s or s.max_per_day)
+
+
+def _zoned(rule: Rule) -> bool:
+    """Does judging the rule's safety need the customer's local time?"""
+    s = rule.spec.safety
+    return bool(s.max_per_day or s.active_from or s.active_until or s.window_start)
 
 
 def _slot_ref(slot: datetime) -> str:

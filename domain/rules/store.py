@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,15 +26,27 @@ _x = schema.rule_executions
 COUNTED = ("awaiting_approval", "pending", "done")
 
 
+@lru_cache(maxsize=250_000)
+def _spec(definition: str) -> RuleSpec:
+    """A stored document parsed once: the text fixes the spec, so the cache is never stale."""
+    return RuleSpec.load(json.loads(definition))
+
+
+@lru_cache(maxsize=250_000)
+def _rule(
+    rule_id: str,
+    customer_id: str,
+    definition: str,
+    status: str,
+    failures: int,
+    template: str | None,
+) -> Rule:
+    return Rule(rule_id, customer_id, _spec(definition), RuleStatus(status), failures, template)
+
+
 def rule_of(row: Any) -> Rule:
-    return Rule(
-        id=row.id,
-        customer_id=row.customer_id,
-        spec=RuleSpec.from_json(json.loads(row.definition)),
-        status=RuleStatus(row.status),
-        failures=row.failures,
-        template=row.template,
-    )
+    """A row as a Rule; rules are frozen, so one unchanged row maps to one shared object."""
+    return _rule(row.id, row.customer_id, row.definition, row.status, row.failures, row.template)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,11 +132,18 @@ async def balances(conn: Reads, customer_ids: Iterable[str]) -> dict[str, dict[s
 
 
 async def recent(
-    conn: Reads, rule_ids: Iterable[str], now: datetime, zone_of: dict[str, str]
+    conn: Reads,
+    rule_ids: Iterable[str],
+    now: datetime,
+    zone_of: dict[str, str],
+    *,
+    long_cooldown: set[str] | frozenset[str] = frozenset(),
 ) -> dict[str, Recent]:
     """Per rule: the last counted execution and how many since local midnight.
 
-    ``zone_of`` maps rule id to its customer's time zone.
+    ``zone_of`` maps rule id to its customer's time zone; ``long_cooldown`` names
+    the rules whose cooldown is longer than the day read, for which the last
+    execution ever is looked up as well.
     """
     ids = sorted(set(rule_ids))
     if not ids:
@@ -150,7 +170,7 @@ async def recent(
         if r.created_at >= starts[r.rule_id]:
             today[r.rule_id] = today.get(r.rule_id, 0) + 1
     # Cooldowns may be longer than a day: the last ever counted one, for those without.
-    missing = [rid for rid in ids if rid not in last]
+    missing = [rid for rid in ids if rid not in last and rid in long_cooldown]
     if missing:
         q = (
             select(_x.c.rule_id, func.max(_x.c.created_at).label("at"))
@@ -173,7 +193,10 @@ async def active_by_kind(
     ids = sorted(set(customer_ids))
     if not ids:
         return []
-    q = select(_r).where(
+    # Only what a Rule needs: no time columns to convert, per row, on the hot path.
+    q = select(
+        _r.c.id, _r.c.customer_id, _r.c.definition, _r.c.status, _r.c.failures, _r.c.template
+    ).where(
         _r.c.trigger_kind.in_(sorted(set(kinds))),
         _r.c.customer_id.in_(ids),
         _r.c.status == RuleStatus.ACTIVE.value,
