@@ -25,6 +25,7 @@ from api.routes import (
     notifications,
     operator,
     payees,
+    rules,
     telegram,
     trading,
     transfers,
@@ -72,6 +73,7 @@ def create_app(container: Container) -> web.Application:
         app.router.add_routes(module.routes)
     app.router.add_routes(forecasts.routes)
     app.router.add_routes(ml.routes)
+    app.router.add_routes(rules.routes)
     app.on_shutdown.append(ws_chat.close_all)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

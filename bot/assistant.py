@@ -33,6 +33,7 @@ from bot.flows import (
     general,
     notifications,
     queries,
+    rules,
     trading,
     transfer,
     verify,
@@ -52,7 +53,7 @@ from intents.pipeline import looks_like_code
 MAX_TEXT = 1000
 MAX_REPROMPTS = 3
 _FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|same for|also|now)\b", re.IGNORECASE)
-_TASKS = {transfer.INTENT, add_payee.INTENT} | trading.TASKS
+_TASKS = {transfer.INTENT, add_payee.INTENT} | trading.TASKS | rules.TASKS
 # Replies to a yes/no question that carry no other meaning.
 _AFFIRM_WORDS = {
     "yes",
@@ -184,6 +185,9 @@ class Assistant:
             # A Yes/No left over from an earlier question: never let it approve this one.
             stale = Reply("That button is for an earlier question.")
             return [stale, *await self._prompt(turn, task)]
+        if u.intent == rules.APPROVAL and u.payload is not None:
+            approved = await rules.decide(turn, u.payload)
+            return approved + (await self._back_to(turn, task) if task is not None else [])
         if u.payload == "/more":
             more = await self._more(turn)
             return more + (await self._back_to(turn, task) if task is not None else [])
@@ -263,6 +267,8 @@ class Assistant:
             return await wealth.answer(turn, intent)
         if intent in forecasts.INTENTS:
             return await forecasts.answer(turn, u)
+        if intent in rules.INTENTS:
+            return await rules.start(turn, u)
         return general.not_yet(intent)
 
     async def _continue(self, turn: Turn, task: Task, u: Understanding) -> list[Reply] | None:
@@ -274,21 +280,28 @@ class Assistant:
                     return await transfer.affirmed(turn, task)
                 if task.intent in trading.TASKS:
                     return await trading.execute(turn, task)
+                if task.intent in rules.TASKS:
+                    return await rules.execute(turn, task)
                 return await add_payee.execute(turn, task)
             corrected = await self._correct(turn, task, u)
             if corrected is not None:
                 return corrected
             if u.intent == "deny" and u.confident:
                 turn.end_task("cancelled")
-                what = {transfer.INTENT: "send anything", add_payee.INTENT: "add the payee"}.get(
-                    task.intent, "place the order"
-                )
+                what = {
+                    transfer.INTENT: "send anything",
+                    add_payee.INTENT: "add the payee",
+                    rules.CREATE: "turn that rule on",
+                    rules.MANAGE: "change the rule",
+                }.get(task.intent, "place the order")
                 return [Reply(f"Okay, I won't {what}.")]
             return await self._digress_or_repeat(turn, task, u)
         # Waiting for a detail.
         if u.intent == "deny" and u.confident and not u.entities:
             turn.end_task("cancelled")
             return [Reply("Okay, cancelled. Nothing was changed.")]
+        if task.intent in rules.TASKS and rules.fills(task, u):
+            return await rules.absorb(turn, task, u)
         if task.intent in trading.TASKS and trading.fills(task, u):
             await trading.absorb(turn, task, u)
             task.reprompts = 0
@@ -341,6 +354,8 @@ class Assistant:
             and u.intent in _STARTERS
         ):
             return None
+        if task.intent in rules.TASKS:
+            return await rules.correct(turn, task, u) if rules.corrects(task, u) else None
         if task.intent in trading.TASKS:
             if not trading.corrects(u):
                 return None
@@ -381,9 +396,12 @@ class Assistant:
         return [Reply(lead), *await self._prompt(turn, task)]
 
     async def _back_to(self, turn: Turn, task: Task) -> list[Reply]:
-        back = {transfer.INTENT: "your transfer", add_payee.INTENT: "adding the payee"}.get(
-            task.intent, "your order"
-        )
+        back = {
+            transfer.INTENT: "your transfer",
+            add_payee.INTENT: "adding the payee",
+            rules.CREATE: "your new rule",
+            rules.MANAGE: "changing your rule",
+        }.get(task.intent, "your order")
         return [Reply(f"Back to {back}:"), *await self._prompt(turn, task)]
 
     async def _prompt(self, turn: Turn, task: Task) -> list[Reply]:
@@ -391,6 +409,8 @@ class Assistant:
             return await transfer.prompt(turn, task)
         if task.intent in trading.TASKS:
             return await trading.step(turn, task)
+        if task.intent in rules.TASKS:
+            return await rules.step(turn, task)
         return add_payee.step(task)
 
     def _cancel(self, turn: Turn) -> list[Reply]:
@@ -470,7 +490,9 @@ def _recognise(u: Understanding) -> Understanding:
     if looks_like_code(u.text) or _MARKUP.search(u.text):
         return u
     # Price-alert wording first: the classifier reads it as a rule, not yet built.
-    return forecasts.recognise(notifications.recognise(verify.recognise(alerts.recognise(u))))
+    return rules.recognise(
+        forecasts.recognise(notifications.recognise(verify.recognise(alerts.recognise(u))))
+    )
 
 
 def _clean(text: str) -> str:

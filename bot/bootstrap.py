@@ -19,6 +19,7 @@ from bot.assistant import Assistant
 from bot.context import Services
 from bot.events import EventSystem, build_events
 from bot.markets import Markets, build_markets
+from bot.rules import RulesSystem, build_rules
 from bot.settings import Settings
 from bot.store import ConversationStore
 from domain.banking.book import Book
@@ -63,6 +64,7 @@ class Container:
     markets: Markets
     ledger: LedgerService
     predictions: PredictionService
+    rules: RulesSystem
     nlu: NLU | None = None
     forecasts: ForecastService | None = None
     # Channels and helpers that settings switch on; set by ``start``.
@@ -103,6 +105,8 @@ class Container:
             charts=self.markets.charts,
             notifications=self.events.notifications,
             forecasts=self.forecasts,
+            rules=self.rules.service,
+            rule_runner=self.rules.runner,
         )
         self._services = services
         if self.settings.anthropic_api_key is not None:
@@ -114,6 +118,7 @@ class Container:
         self.conversations.start()
         await self.events.start()
         await self.markets.start()
+        await self.rules.start()
         self._tasks.append(asyncio.create_task(self.markets.run(), name="market"))
         self._tasks.append(asyncio.create_task(self._sweep_holds(), name="hold-sweeper"))
         self._tasks.append(
@@ -154,6 +159,7 @@ class Container:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        await self.rules.close()
         await self.markets.close()
         await self.conversations.stop()
         await self.engine.stop()
@@ -213,12 +219,14 @@ def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = N
         await ledger_store.append(conn, ledger_events.from_book(book), book.now)
 
     engine.batch_hooks.append(record_batch)
+    banking = BankingService(db, clock, engine, default_limits=limits)
+    rules = build_rules(db, clock, banking, markets.trading, events, tick_s=settings.market_tick_s)
     return Container(
         settings=settings,
         clock=clock,
         db=db,
         engine=engine,
-        banking=BankingService(db, clock, engine, default_limits=limits),
+        banking=banking,
         identity=IdentityService(db, clock, settings_view(settings), passwords=passwords),
         pins=PinService(db, clock, passwords),
         support=SupportService(db, clock),
@@ -228,6 +236,7 @@ def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = N
         markets=markets,
         ledger=ledger,
         predictions=PredictionService(db, clock, settings.data_dir),
+        rules=rules,
         nlu=nlu,
         forecasts=ForecastService(db, clock, large_debit=settings.large_debit),
     )

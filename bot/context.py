@@ -17,6 +17,8 @@ from domain.identity.pins import PinService
 from domain.ledger.service import LedgerService
 from domain.notifications.service import NotificationService
 from domain.predictions.forecast_service import ForecastService
+from domain.rules.runner import RulesRunner
+from domain.rules.service import RulesService
 from domain.support.service import SupportService
 from domain.trading.service import TradingService
 from domain.wealth.service import WealthService
@@ -46,6 +48,8 @@ class Services:
     charts: Charts | None = None
     notifications: NotificationService | None = None
     forecasts: ForecastService | None = None
+    rules: RulesService | None = None
+    rule_runner: RulesRunner | None = None
 
 
 @dataclass

@@ -11,7 +11,8 @@ from intents import INTENTS, ParseResult
 # Payloads buttons may carry. Anything else is refused as stale or forged.
 _PAYLOAD = re.compile(
     r"^/(?:(?:affirm|deny)(?::[A-Za-z0-9_]{1,60})?|cancel|more|intent:[a-z_]{2,40}"
-    r"|pick:(?:payee|to|from|account):[A-Za-z0-9_]{1,40}|read:ntf_[0-9A-Z]{26})$"
+    r"|pick:(?:payee|to|from|account):[A-Za-z0-9_]{1,40}|read:ntf_[0-9A-Z]{26}"
+    r"|rule_(?:approve|reject):[A-Za-z0-9_]{1,60})$"
 )
 
 
@@ -81,6 +82,8 @@ def from_payload(payload: str) -> Understanding:
         intent = payload[1:].split(":", 1)[0]
     elif payload.startswith("/intent:"):
         intent = payload.removeprefix("/intent:")
+    elif payload.startswith("/rule_"):
+        intent = "rule_approval"  # an Approve / Reject button on a rule run
     else:
         intent = {"/pick:": "pick", "/read:": "notification_read"}.get(payload[:6], "more")
     return Understanding(text="", intent=intent, confidence=1.0, confident=True, payload=payload)

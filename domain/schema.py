@@ -613,3 +613,61 @@ balance_watch = Table(
     Column("updated_at", Time, nullable=False),
     CheckConstraint("minimum >= 0", name="minimum_non_negative"),
 )
+
+# -- rules (auto-actions) ---------------------------------------------------------------
+
+rules = Table(
+    "rules",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("customer_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("status", String(10), nullable=False),
+    # The trigger index: an event looks up only the rules of its kind and customer
+    # (or, for market triggers, of its symbol).
+    Column("trigger_kind", String(20), nullable=False),
+    Column("trigger_key", String(60)),
+    # The rule's document (trigger, conditions, actions, safety) as JSON.
+    Column("definition", Text, nullable=False),
+    Column("template", String(40)),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    # Market and portfolio triggers fire on the edge: whether the condition held last time.
+    Column("armed", Boolean, nullable=False, server_default=false()),
+    # Time-based triggers: the next slot to run, claimed once by the scheduler.
+    Column("next_due", Time),
+    Column("created_at", Time, nullable=False),
+    Column("updated_at", Time, nullable=False),
+    CheckConstraint("status IN ('active', 'paused', 'deleted')", name="status"),
+    Index("ix_rules_trigger", "trigger_kind", "customer_id", "status"),
+    Index("ix_rules_key", "trigger_kind", "trigger_key", "status"),
+    Index("ix_rules_due", "status", "next_due"),
+    Index("ix_rules_customer", "customer_id", "created_at"),
+)
+
+rule_executions = Table(
+    "rule_executions",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("rule_id", Id, ForeignKey("rules.id"), nullable=False),
+    Column("customer_id", Id, ForeignKey("users.id"), nullable=False),
+    # What set it off: an event id, a schedule slot, a price crossing. One execution
+    # per (rule, trigger), whatever the redeliveries and restarts.
+    Column("trigger_ref", String(80), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("amount", BigInteger),
+    # The resolved steps (accounts, amounts, symbols) as JSON.
+    Column("plan", Text, nullable=False),
+    Column("reason", String(300)),
+    Column("created_at", Time, nullable=False),
+    Column("updated_at", Time, nullable=False),
+    Column("expires_at", Time),
+    Column("finished_at", Time),
+    CheckConstraint(
+        "status IN ('awaiting_approval', 'pending', 'done', 'failed', 'skipped', 'rejected',"
+        " 'expired')",
+        name="status",
+    ),
+    Index("ix_rule_executions_trigger", "rule_id", "trigger_ref", unique=True),
+    Index("ix_rule_executions_customer", "customer_id", "created_at"),
+    Index("ix_rule_executions_status", "status", "created_at"),
+)

@@ -17,9 +17,6 @@ EXAMPLES = (
 
 # Intents the classifier knows whose features arrive with later parts of Swayam.
 COMING = {
-    "create_rule": "Automatic rules",
-    "list_rules": "Automatic rules",
-    "manage_rule": "Automatic rules",
     "set_budget": "Budgets",
     "budget_status": "Budgets",
     "create_goal": "Savings goals",
