@@ -46,6 +46,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from api.app import create_app
 from bot.bootstrap import Container, build
 from bot.context import Customer
+from bot.heap import settle_for_serving
 from bot.migrate import upgrade
 from bot.settings import Settings
 from domain.banking.model import AccountType
@@ -309,11 +310,22 @@ async def bench(plan: Plan, workdir: Path) -> str:
     try:
         print(f"seeding {plan.conversations} customers", file=sys.stderr)
         people = await seed(container, plan.conversations)
+        settle_for_serving()  # as `swayam serve` does once it has started
         nlu_stats = run_nlu(nlu, 2_000)
         print("one conversation at a time", file=sys.stderr)
         single = await run_assistant(container, people, plan, concurrent=False)
         print("people chatting at once", file=sys.stderr)
         concurrent = await run_assistant(container, people, plan, concurrent=True, think=True)
+        print("people chatting at once, writer first come first served", file=sys.stderr)
+        gate, container.db.gate = container.db.gate, None
+        unprioritised = await run_assistant(container, people, plan, concurrent=True, think=True)
+        container.db.gate = gate
+        unprioritised = Stats(
+            f"{unprioritised.name}, writer first come first served (baseline)",
+            unprioritised.samples,
+            unprioritised.wall,
+            unprioritised.by_turn,
+        )
         print("saturation", file=sys.stderr)
         saturated = await run_assistant(container, people, plan, concurrent=True)
         profile = cProfile.Profile()
@@ -338,6 +350,7 @@ async def bench(plan: Plan, workdir: Path) -> str:
         "| Measured | Turns | p50 ms | p99 ms | mean ms | Turns/s |",
         "|---|---:|---:|---:|---:|---:|",
         concurrent.row(),
+        unprioritised.row(),
         rest.row(),
         saturated.row(),
         single.row(),
@@ -351,6 +364,10 @@ async def bench(plan: Plan, workdir: Path) -> str:
         "By message, 100 people chatting at once:",
         "",
         *by_turn_table(concurrent),
+        "",
+        "The same, with SQLite's writer first come first served (no priority for requests):",
+        "",
+        *by_turn_table(unprioritised),
         "",
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"SQLite {sqlite3.sqlite_version}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "

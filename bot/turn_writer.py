@@ -128,7 +128,7 @@ class TurnWriter:
         c = schema.conversations
         saved: list[PendingTurn] = []
         stale: list[PendingTurn] = []
-        async with self._db.writing() as conn:
+        async with self._db.writing(background=True) as conn:
             for turn in batch:
                 conv = turn.conversation
                 if turn.is_new:

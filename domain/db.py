@@ -39,6 +39,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from domain.write_gate import WriteGate
+
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,8 @@ class Database:
     inline: Engine | None = None
     # SQLite files only: moves committed WAL frames into the database file.
     checkpointer: WalCheckpointer | None = None
+    # SQLite only: its one writer goes to requests before background writers.
+    gate: WriteGate | None = None
 
     @property
     def dialect(self) -> str:
@@ -88,10 +92,23 @@ class Database:
         return self.dialect == "sqlite"
 
     @asynccontextmanager
-    async def writing(self) -> AsyncIterator[AsyncConnection]:
-        """One write transaction: committed on success, rolled back on error."""
-        async with self.write.begin() as conn:
-            yield conn
+    async def writing(self, *, background: bool = False) -> AsyncIterator[AsyncConnection]:
+        """One write transaction: committed on success, rolled back on error.
+
+        ``background`` is for bookkeeping nobody is waiting on (saving chat
+        turns behind their replies, dispatch rounds, snapshots): on SQLite it
+        lets waiting requests take the writer first.
+        """
+        if self.gate is None:
+            async with self.write.begin() as conn:
+                yield conn
+            return
+        await self.gate.acquire(background=background)
+        try:
+            async with self.write.begin() as conn:
+                yield conn
+        finally:
+            self.gate.release()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:
@@ -254,7 +271,7 @@ def connect(url: str, *, pool_size: int = 10) -> Database:
         # One writer connection is all SQLite can use at a time anyway.
         write = _sqlite_engine(url, immediate=True, pool_size=1, checkpointer=checkpointer)
         read = _sqlite_engine(url, immediate=False, pool_size=pool_size)
-        return Database(url, write, read, _inline_engine(url), checkpointer)
+        return Database(url, write, read, _inline_engine(url), checkpointer, WriteGate())
     engine = create_async_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
     )

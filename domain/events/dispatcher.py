@@ -156,7 +156,7 @@ class Dispatcher:
             return 0
         # One transaction for every staged consumer and the outbox's own record:
         # the round takes the database's writer once, whatever the consumers.
-        async with self._db.writing() as conn:
+        async with self._db.writing(background=True) as conn:
             for stage in stages:
                 await stage.write(conn)
             if events:

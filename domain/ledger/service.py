@@ -148,7 +148,7 @@ class LedgerService:
         note = Checkpoint(self.origin, size, root).sign(self.keys.signer)
         signed = StoredCheckpoint(size, root, note, self.keys.current.id_hex, self._clock.now())
         try:
-            async with self._db.writing() as conn:
+            async with self._db.writing(background=True) as conn:
                 await store.add_checkpoint(conn, signed)
         except IntegrityError:  # another process signed this size first
             async with self._db.reading() as conn:

@@ -124,12 +124,14 @@ class WealthService:
 
     # -- snapshots -----------------------------------------------------------------
 
-    async def snapshot(self, customer_id: str, day: date | None = None) -> NetWorth:
+    async def snapshot(
+        self, customer_id: str, day: date | None = None, *, background: bool = False
+    ) -> NetWorth:
         """Record today's net worth (replacing an earlier one from the same day)."""
         worth = await self.net_worth(customer_id)
         day = day or self.today()
         s = schema.wealth_snapshots
-        async with self._db.writing() as conn:
+        async with self._db.writing(background=background) as conn:
             await conn.execute(delete(s).where(s.c.customer_id == customer_id, s.c.day == day))
             await conn.execute(
                 insert(s).values(
@@ -155,7 +157,7 @@ class WealthService:
                 )
             ]
         for customer_id in ids:
-            await self.snapshot(customer_id)
+            await self.snapshot(customer_id, background=True)
         return len(ids)
 
     async def record_history(self, customer_id: str, points: list[tuple[date, int]]) -> None:

@@ -335,9 +335,9 @@ def count_writes(world: World) -> list[int]:
     real = type(db).writing.__get__(db)
     opened = [0]
 
-    def counting() -> Any:
+    def counting(*, background: bool = False) -> Any:
         opened[0] += 1
-        return real()
+        return real(background=background)
 
     db.writing = counting  # type: ignore[method-assign]
     return opened
