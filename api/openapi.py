@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api import openapi_trading
+from api import openapi_rules, openapi_trading
 
 JSON = "application/json"
 
@@ -769,7 +769,9 @@ def spec() -> dict[str, Any]:
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": _SCHEMAS | openapi_trading.SCHEMAS,
+            "schemas": _SCHEMAS | openapi_trading.SCHEMAS | openapi_rules.SCHEMAS,
         },
-        "paths": _paths() | openapi_trading.paths(_op, _ok, _path_param, _IDEMPOTENCY),
+        "paths": _paths()
+        | openapi_trading.paths(_op, _ok, _path_param, _IDEMPOTENCY)
+        | openapi_rules.paths(_op, _ok, _path_param),
     }

@@ -278,11 +278,22 @@ async def main(quick: bool) -> str:
             await naive_from_db(db, e)
             naive_one.append((time.perf_counter() - t) * 1000)
 
+        # First with the parsed-rule cache as the singles left it (mostly cold), then as
+        # served: the runner reads every active rule ahead at start (``warm``).
+        # Events are made before the clock starts: only evaluating them is timed.
+        cold = [[pick() for _ in range(500)] for _ in range(batches)]
+        warm = [[pick() for _ in range(500)] for _ in range(batches)]
         total, t = 0, time.perf_counter()
-        for _ in range(batches):
-            batch = [pick() for _ in range(500)]
+        for batch in cold:
             await runner.evaluate(batch, now)
             total += len(batch)
+        cold_rate = total / (time.perf_counter() - t)
+        t = time.perf_counter()
+        warmed = await runner.warm()
+        warm_s = time.perf_counter() - t
+        t = time.perf_counter()
+        for batch in warm:
+            await runner.evaluate(batch, now)
         rate = total / (time.perf_counter() - t)
         r = schema.rules
         async with db.reading() as conn:
@@ -315,8 +326,12 @@ async def main(quick: bool) -> str:
         f"**{statistics.median(one):.2f} / {pct(one, 99):.2f} ms** | "
         f"{statistics.median(naive_one):,.0f} / {max(naive_one):,.0f} ms "
         "(all rules read, parsed and matched) |",
-        f"| Events evaluated per second (batches of 500, {total:,} events) | **{rate:,.0f}** | "
-        f"{naive_rate:,.1f} (all rules already in memory, matched per event) |",
+        f"| Events evaluated per second (batches of 500, {total:,} events; rules read ahead) "
+        f"| **{rate:,.0f}** | {naive_rate:,.1f} (all rules already in memory, matched per event) |",
+        f"| Events evaluated per second, rules parsed on first sight (cold cache) | "
+        f"{cold_rate:,.0f} | |",
+        "",
+        f"Reading the {warmed:,} active rules ahead (at start) took {warm_s:.1f} s.",
         "",
     ]
     return "\n".join(lines)

@@ -63,6 +63,10 @@ class RulesSystem:
     async def _loop(self) -> None:
         swept_at: float | None = None
         loop = asyncio.get_running_loop()
+        try:
+            await self.runner.warm()
+        except Exception:
+            log.exception("reading the rules ahead failed")
         while True:
             try:
                 if self.events.dispatcher.leader:

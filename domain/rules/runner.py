@@ -170,8 +170,13 @@ class RulesRunner:
         if any(e.type.startswith("external.") for e in relevant):
             kinds.add(TriggerKind.EXTERNAL_EVENT.value)
         customers = {e.customer_id for e in relevant if e.customer_id}
+        moves = {e.id: movements(e) for e in relevant}
+        keys = {m.account_id for ms in moves.values() for m in ms}
+        keys |= {
+            e.type.removeprefix("external.") for e in relevant if e.type.startswith("external.")
+        }
         async with self._db.reading() as conn:
-            candidates = await store.active_by_kind(conn, kinds, customers)
+            candidates = await store.active_by_kind(conn, kinds, customers, keys)
             if not candidates:
                 return []
             by_customer: dict[str, list[Rule]] = {}
@@ -179,7 +184,7 @@ class RulesRunner:
                 by_customer.setdefault(rule.customer_id, []).append(rule)
             fired: list[tuple[Rule, Event, int | None]] = []
             for e in relevant:
-                moved = movements(e)
+                moved = moves[e.id]
                 for rule in by_customer.get(e.customer_id or "", ()):
                     if rule.spec.trigger.kind is TriggerKind.EXTERNAL_EVENT:
                         if external_matches(rule.spec.trigger, e):
@@ -282,6 +287,11 @@ class RulesRunner:
                     except Exception:
                         log.exception("asking for a rule approval failed")
         await self.carry_out([p.id for p in planned if p.status == "pending"])
+
+    async def warm(self) -> int:
+        """Parse the active rules ahead of the first events (at start); returns how many."""
+        async with self._db.reading() as conn:
+            return await store.warm(conn)
 
     # -- carrying out ----------------------------------------------------------------
 

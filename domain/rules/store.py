@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
@@ -186,10 +186,43 @@ async def recent(
     return out
 
 
+async def warm(conn: Reads, page: int = 5000) -> int:
+    """Parse every active rule into the cache, so the first events find them parsed."""
+    seen, after = 0, ""
+    while True:
+        q = (
+            select(
+                _r.c.id,
+                _r.c.customer_id,
+                _r.c.definition,
+                _r.c.status,
+                _r.c.failures,
+                _r.c.template,
+            )
+            .where(_r.c.status == RuleStatus.ACTIVE.value, _r.c.id > after)
+            .order_by(_r.c.id)
+            .limit(page)
+        )
+        rows = list(await conn.execute(q))
+        for row in rows:
+            rule_of(row)
+        seen += len(rows)
+        if len(rows) < page:
+            return seen
+        after = rows[-1].id
+
+
 async def active_by_kind(
-    conn: AsyncConnection | Reads, kinds: Iterable[str], customer_ids: Iterable[str]
+    conn: AsyncConnection | Reads,
+    kinds: Iterable[str],
+    customer_ids: Iterable[str],
+    keys: Iterable[str] | None = None,
 ) -> list[Rule]:
-    """The trigger index: active rules of these kinds for these customers."""
+    """The trigger index: active rules of these kinds for these customers.
+
+    ``keys`` narrows to rules keyed on one of them (an account the events touched,
+    an external event's name) or on nothing (any of the customer's accounts).
+    """
     ids = sorted(set(customer_ids))
     if not ids:
         return []
@@ -201,4 +234,6 @@ async def active_by_kind(
         _r.c.customer_id.in_(ids),
         _r.c.status == RuleStatus.ACTIVE.value,
     )
+    if keys is not None:
+        q = q.where(or_(_r.c.trigger_key.is_(None), _r.c.trigger_key.in_(sorted(set(keys)))))
     return [rule_of(row) for row in await conn.execute(q)]
