@@ -101,7 +101,7 @@ def build_rules(
 
     runner.approval_hooks.append(push)
     events.dispatcher.consumers.append(runner)
-    events.dispatcher.staged_jobs.append(runner.stage_due)
+    events.dispatcher.staged_jobs.append(runner.stage_due_now)
     return RulesSystem(service=service, runner=runner, events=events, tick_s=tick_s)
 
 

@@ -132,6 +132,7 @@ class RulesRunner:
         self.approval_hooks: list[ApprovalHook] = []
         # Executions being carried out in this process: the sweeper leaves them be.
         self._busy: set[str] = set()
+        self._due_checked: datetime | None = None
 
     # -- the event consumer ------------------------------------------------------------
 
@@ -511,6 +512,17 @@ class RulesRunner:
         return await self.carry_out(ids)
 
     # -- the scheduler -----------------------------------------------------------------
+
+    async def stage_due_now(self) -> Stage | None:
+        """The dispatcher's job: ``stage_due`` at most once a second of the clock.
+
+        Rounds come every few milliseconds; slots are minutes apart.
+        """
+        now = self._clock.now()
+        if self._due_checked is not None and now - self._due_checked < timedelta(seconds=1):
+            return None
+        self._due_checked = now
+        return await self.stage_due()
 
     async def stage_due(self) -> Stage | None:
         """Time-based rules whose slot has come: claimed once each, in the round's transaction.
