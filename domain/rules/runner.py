@@ -130,6 +130,8 @@ class RulesRunner:
         self._trading = trading
         self._stale = timedelta(seconds=sweep_after_s)
         self.approval_hooks: list[ApprovalHook] = []
+        # The event-triggered rules, in memory, caught up with the rules version each batch.
+        self.index = store.TriggerIndex((*_EVENT_KINDS, TriggerKind.EXTERNAL_EVENT.value))
         # Executions being carried out in this process: the sweeper leaves them be.
         self._busy: set[str] = set()
         self._due_checked: datetime | None = None
@@ -170,23 +172,15 @@ class RulesRunner:
             kinds.update(_EVENT_KINDS)
         if any(e.type.startswith("external.") for e in relevant):
             kinds.add(TriggerKind.EXTERNAL_EVENT.value)
-        customers = {e.customer_id for e in relevant if e.customer_id}
-        moves = {e.id: movements(e) for e in relevant}
-        keys = {m.account_id for ms in moves.values() for m in ms}
-        keys |= {
-            e.type.removeprefix("external.") for e in relevant if e.type.startswith("external.")
-        }
         async with self._db.reading() as conn:
-            candidates = await store.active_by_kind(conn, kinds, customers, keys)
-            if not candidates:
-                return []
-            by_customer: dict[str, list[Rule]] = {}
-            for rule in candidates:
-                by_customer.setdefault(rule.customer_id, []).append(rule)
+            await self.index.refresh(conn)
             fired: list[tuple[Rule, Event, int | None]] = []
             for e in relevant:
-                moved = moves[e.id]
-                for rule in by_customer.get(e.customer_id or "", ()):
+                moved = movements(e)
+                candidates = [
+                    rule for kind in kinds for rule in self.index.rules(kind, e.customer_id or "")
+                ]
+                for rule in candidates:
                     if rule.spec.trigger.kind is TriggerKind.EXTERNAL_EVENT:
                         if external_matches(rule.spec.trigger, e):
                             amount = e.data.get("amount")
@@ -290,9 +284,10 @@ class RulesRunner:
         await self.carry_out([p.id for p in planned if p.status == "pending"])
 
     async def warm(self) -> int:
-        """Parse the active rules ahead of the first events (at start); returns how many."""
+        """Load the trigger index ahead of the first events (at start); returns its size."""
         async with self._db.reading() as conn:
-            return await store.warm(conn)
+            await self.index.refresh(conn)
+        return len(self.index)
 
     # -- carrying out ----------------------------------------------------------------
 
@@ -419,6 +414,7 @@ class RulesRunner:
             if pause:
                 values["status"] = RuleStatus.PAUSED.value
                 values["updated_at"] = now
+                values["rev"] = await store.bump(conn)
             await conn.execute(update(_r).where(_r.c.id == x.rule_id).values(**values))
             events = [_outcome_event(x, status, reason, now, paused=pause)]
             await outbox.append(conn, events)
