@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api import openapi_forecasts, openapi_ml, openapi_trading
+from api import openapi_forecasts, openapi_ml, openapi_rules, openapi_trading
 
 JSON = "application/json"
 
@@ -772,10 +772,12 @@ def spec() -> dict[str, Any]:
             "schemas": _SCHEMAS
             | openapi_trading.SCHEMAS
             | openapi_forecasts.SCHEMAS
-            | openapi_ml.SCHEMAS,
+            | openapi_ml.SCHEMAS
+            | openapi_rules.SCHEMAS,
         },
         "paths": _paths()
         | openapi_trading.paths(_op, _ok, _path_param, _IDEMPOTENCY)
         | openapi_forecasts.paths(_op, _ok)
-        | openapi_ml.paths(_op, _ok, _path_param),
+        | openapi_ml.paths(_op, _ok, _path_param)
+        | openapi_rules.paths(_op, _ok, _path_param),
     }

@@ -9,9 +9,10 @@ rule). Events are ``credit.received`` to random customers' savings, one in
 five a salary credit that fires that customer's salary rule. Two figures,
 each beside a baseline measured in the same run:
 
-- one event evaluated: ``RulesRunner.evaluate`` (the trigger index: the rules
-  of the event's kinds and customer only, then the plan for each that fires:
-  balances, time zone, recent runs for the safety limits), per event;
+- one event evaluated: ``RulesRunner.evaluate`` (the trigger index, in memory
+  and caught up with the rules version: the rules of the event's kinds and
+  customer only, then the plan for each that fires: balances, and time zone
+  and recent runs where safety settings need them), per event;
   baseline: the naive engine, every active rule read and parsed from the
   database and matched against the event;
 - events evaluated per second: ``evaluate`` over dispatcher-sized batches of
@@ -255,6 +256,9 @@ async def main(quick: bool) -> str:
             db, clock, MoneyEngine(db, clock, default_limits=LIMITS), default_limits=LIMITS
         )
         runner = RulesRunner(db, clock, banking)
+        t = time.perf_counter()
+        indexed = await runner.warm()  # as at start: the trigger index loaded once
+        index_s = time.perf_counter() - t
         now = clock.now()
 
         def pick() -> Event:
@@ -278,9 +282,10 @@ async def main(quick: bool) -> str:
             await naive_from_db(db, e)
             naive_one.append((time.perf_counter() - t) * 1000)
 
+        # Events are made before the clock starts: only evaluating them is timed.
+        batches_of_events = [[pick() for _ in range(500)] for _ in range(batches)]
         total, t = 0, time.perf_counter()
-        for _ in range(batches):
-            batch = [pick() for _ in range(500)]
+        for batch in batches_of_events:
             await runner.evaluate(batch, now)
             total += len(batch)
         rate = total / (time.perf_counter() - t)
@@ -315,8 +320,11 @@ async def main(quick: bool) -> str:
         f"**{statistics.median(one):.2f} / {pct(one, 99):.2f} ms** | "
         f"{statistics.median(naive_one):,.0f} / {max(naive_one):,.0f} ms "
         "(all rules read, parsed and matched) |",
-        f"| Events evaluated per second (batches of 500, {total:,} events) | **{rate:,.0f}** | "
-        f"{naive_rate:,.1f} (all rules already in memory, matched per event) |",
+        f"| Events evaluated per second (batches of 500, {total:,} events) "
+        f"| **{rate:,.0f}** | {naive_rate:,.1f} (all rules already in memory, matched per event) |",
+        "",
+        f"Loading the trigger index ({indexed:,} event-triggered rules) at start took "
+        f"{index_s:.1f} s.",
         "",
     ]
     return "\n".join(lines)

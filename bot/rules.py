@@ -63,6 +63,10 @@ class RulesSystem:
     async def _loop(self) -> None:
         swept_at: float | None = None
         loop = asyncio.get_running_loop()
+        try:
+            await self.runner.warm()
+        except Exception:
+            log.exception("reading the rules ahead failed")
         while True:
             try:
                 if self.events.dispatcher.leader:
@@ -97,7 +101,7 @@ def build_rules(
 
     runner.approval_hooks.append(push)
     events.dispatcher.consumers.append(runner)
-    events.dispatcher.staged_jobs.append(runner.stage_due)
+    events.dispatcher.staged_jobs.append(runner.stage_due_now)
     return RulesSystem(service=service, runner=runner, events=events, tick_s=tick_s)
 
 

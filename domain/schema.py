@@ -635,6 +635,8 @@ rules = Table(
     Column("armed", Boolean, nullable=False, server_default=false()),
     # Time-based triggers: the next slot to run, claimed once by the scheduler.
     Column("next_due", Time),
+    # The rules version at the rule's last change (see ``rules_version``).
+    Column("rev", BigInteger, nullable=False, server_default="0"),
     Column("created_at", Time, nullable=False),
     Column("updated_at", Time, nullable=False),
     CheckConstraint("status IN ('active', 'paused', 'deleted')", name="status"),
@@ -642,6 +644,17 @@ rules = Table(
     Index("ix_rules_key", "trigger_kind", "trigger_key", "status"),
     Index("ix_rules_due", "status", "next_due"),
     Index("ix_rules_customer", "customer_id", "created_at"),
+    Index("ix_rules_rev", "rev"),
+)
+
+# One row: bumped in every transaction that changes what rules fire (create, change,
+# pause, resume, delete). Its row lock orders those transactions, so the evaluator's
+# in-memory index catches up by reading the rules changed since the version it holds.
+rules_version = Table(
+    "rules_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
 )
 
 rule_executions = Table(

@@ -130,8 +130,11 @@ class RulesRunner:
         self._trading = trading
         self._stale = timedelta(seconds=sweep_after_s)
         self.approval_hooks: list[ApprovalHook] = []
+        # The event-triggered rules, in memory, caught up with the rules version each batch.
+        self.index = store.TriggerIndex((*_EVENT_KINDS, TriggerKind.EXTERNAL_EVENT.value))
         # Executions being carried out in this process: the sweeper leaves them be.
         self._busy: set[str] = set()
+        self._due_checked: datetime | None = None
 
     # -- the event consumer ------------------------------------------------------------
 
@@ -169,18 +172,15 @@ class RulesRunner:
             kinds.update(_EVENT_KINDS)
         if any(e.type.startswith("external.") for e in relevant):
             kinds.add(TriggerKind.EXTERNAL_EVENT.value)
-        customers = {e.customer_id for e in relevant if e.customer_id}
         async with self._db.reading() as conn:
-            candidates = await store.active_by_kind(conn, kinds, customers)
-            if not candidates:
-                return []
-            by_customer: dict[str, list[Rule]] = {}
-            for rule in candidates:
-                by_customer.setdefault(rule.customer_id, []).append(rule)
+            await self.index.refresh(conn)
             fired: list[tuple[Rule, Event, int | None]] = []
             for e in relevant:
                 moved = movements(e)
-                for rule in by_customer.get(e.customer_id or "", ()):
+                candidates = [
+                    rule for kind in kinds for rule in self.index.rules(kind, e.customer_id or "")
+                ]
+                for rule in candidates:
                     if rule.spec.trigger.kind is TriggerKind.EXTERNAL_EVENT:
                         if external_matches(rule.spec.trigger, e):
                             amount = e.data.get("amount")
@@ -282,6 +282,12 @@ class RulesRunner:
                     except Exception:
                         log.exception("asking for a rule approval failed")
         await self.carry_out([p.id for p in planned if p.status == "pending"])
+
+    async def warm(self) -> int:
+        """Load the trigger index ahead of the first events (at start); returns its size."""
+        async with self._db.reading() as conn:
+            await self.index.refresh(conn)
+        return len(self.index)
 
     # -- carrying out ----------------------------------------------------------------
 
@@ -408,6 +414,7 @@ class RulesRunner:
             if pause:
                 values["status"] = RuleStatus.PAUSED.value
                 values["updated_at"] = now
+                values["rev"] = await store.bump(conn)
             await conn.execute(update(_r).where(_r.c.id == x.rule_id).values(**values))
             events = [_outcome_event(x, status, reason, now, paused=pause)]
             await outbox.append(conn, events)
@@ -501,6 +508,17 @@ class RulesRunner:
         return await self.carry_out(ids)
 
     # -- the scheduler -----------------------------------------------------------------
+
+    async def stage_due_now(self) -> Stage | None:
+        """The dispatcher's job: ``stage_due`` at most once a second of the clock.
+
+        Rounds come every few milliseconds; slots are minutes apart.
+        """
+        now = self._clock.now()
+        if self._due_checked is not None and now - self._due_checked < timedelta(seconds=1):
+            return None
+        self._due_checked = now
+        return await self.stage_due()
 
     async def stage_due(self) -> Stage | None:
         """Time-based rules whose slot has come: claimed once each, in the round's transaction.

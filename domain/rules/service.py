@@ -139,6 +139,7 @@ class RulesService:
         spec = await self.prepare(customer_id, doc, rule_id=rule_id)
         now = self._clock.now()
         async with self._db.writing() as conn:
+            rev = await store.bump(conn)  # first: it orders this change among rule changes
             count = len(await self._customer_rules(conn, customer_id))
             if count >= MAX_RULES:
                 raise InvalidInput(
@@ -151,6 +152,7 @@ class RulesService:
                     name=spec.name,
                     status=RuleStatus.ACTIVE.value,
                     template=template,
+                    rev=rev,
                     created_at=now,
                     updated_at=now,
                     **await self._indexed(conn, customer_id, spec, now),
@@ -164,10 +166,12 @@ class RulesService:
         spec = await self.prepare(customer_id, doc, rule_id=rule_id)
         now = self._clock.now()
         async with self._db.writing() as conn:
+            rev = await store.bump(conn)
             await conn.execute(
                 update(_r)
                 .where(_r.c.id == rule_id)
                 .values(
+                    rev=rev,
                     name=spec.name,
                     updated_at=now,
                     armed=False,
@@ -238,6 +242,7 @@ class RulesService:
                     zone = (await store.zones(conn, [customer_id]))[customer_id]
                 values["next_due"] = _next_due(current.spec, now, zone)
         async with self._db.writing() as conn:
+            values["rev"] = await store.bump(conn)
             await conn.execute(update(_r).where(_r.c.id == rule_id).values(**values))
             if status is not RuleStatus.ACTIVE:
                 # What waited for approval will not run now.

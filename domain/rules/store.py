@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
@@ -186,19 +186,86 @@ async def recent(
     return out
 
 
-async def active_by_kind(
-    conn: AsyncConnection | Reads, kinds: Iterable[str], customer_ids: Iterable[str]
-) -> list[Rule]:
-    """The trigger index: active rules of these kinds for these customers."""
-    ids = sorted(set(customer_ids))
-    if not ids:
-        return []
-    # Only what a Rule needs: no time columns to convert, per row, on the hot path.
-    q = select(
-        _r.c.id, _r.c.customer_id, _r.c.definition, _r.c.status, _r.c.failures, _r.c.template
-    ).where(
-        _r.c.trigger_kind.in_(sorted(set(kinds))),
-        _r.c.customer_id.in_(ids),
-        _r.c.status == RuleStatus.ACTIVE.value,
-    )
-    return [rule_of(row) for row in await conn.execute(q)]
+_v = schema.rules_version
+
+
+async def bump(conn: AsyncConnection) -> int:
+    """The next rules version, taken in the caller's transaction (which it orders)."""
+    got = (
+        await conn.execute(
+            update(_v).where(_v.c.id == 1).values(version=_v.c.version + 1).returning(_v.c.version)
+        )
+    ).scalar_one_or_none()
+    if got is None:  # a database whose row was cleared (tests truncate tables)
+        await conn.execute(insert(_v).values(id=1, version=1))
+        return 1
+    return int(got)
+
+
+async def version(conn: Reads) -> int:
+    got = (await conn.execute(select(_v.c.version).where(_v.c.id == 1))).scalar_one_or_none()
+    return int(got or 0)
+
+
+_RULE_COLUMNS = (
+    _r.c.id,
+    _r.c.customer_id,
+    _r.c.definition,
+    _r.c.status,
+    _r.c.failures,
+    _r.c.template,
+    _r.c.trigger_kind,
+    _r.c.rev,
+)
+
+
+class TriggerIndex:
+    """The active event-triggered rules by (trigger kind, customer), held in memory.
+
+    ``refresh`` reads the rules version and, when it moved, only the rules changed
+    since (``rev`` above the version held); the first refresh loads them all. Rule
+    writes take the version row's lock, so versions follow commit order and no
+    change is skipped.
+    """
+
+    def __init__(self, kinds: Iterable[str]) -> None:
+        self.kinds = frozenset(kinds)
+        self.held = -1
+        self._by: dict[tuple[str, str], dict[str, Rule]] = {}
+        self._where: dict[str, tuple[str, str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def rules(self, kind: str, customer_id: str) -> Iterable[Rule]:
+        return self._by.get((kind, customer_id), {}).values()
+
+    async def refresh(self, conn: Reads, page: int = 5000) -> None:
+        now = await version(conn)
+        if now == self.held:
+            return
+        since, top = self.held, now
+        after = ""
+        while True:
+            q = select(*_RULE_COLUMNS).where(_r.c.id > after).order_by(_r.c.id).limit(page)
+            if since < 0:
+                q = q.where(_r.c.status == RuleStatus.ACTIVE.value)
+            else:
+                q = q.where(_r.c.rev > since)
+            rows = list(await conn.execute(q))
+            for row in rows:
+                self._apply(row)
+                top = max(top, int(row.rev))
+            if len(rows) < page:
+                break
+            after = rows[-1].id
+        self.held = top
+
+    def _apply(self, row: Any) -> None:
+        old = self._where.pop(row.id, None)
+        if old is not None:
+            self._by.get(old, {}).pop(row.id, None)
+        if row.status == RuleStatus.ACTIVE.value and row.trigger_kind in self.kinds:
+            key = (row.trigger_kind, row.customer_id)
+            self._by.setdefault(key, {})[row.id] = rule_of(row)
+            self._where[row.id] = key

@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("failures", sa.Integer(), server_default="0", nullable=False),
         sa.Column("armed", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("next_due", _TIME, nullable=True),
+        sa.Column("rev", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("created_at", _TIME, nullable=False),
         sa.Column("updated_at", _TIME, nullable=False),
         sa.CheckConstraint(
@@ -53,6 +54,14 @@ def upgrade() -> None:
     op.create_index("ix_rules_key", "rules", ["trigger_kind", "trigger_key", "status"])
     op.create_index("ix_rules_due", "rules", ["status", "next_due"])
     op.create_index("ix_rules_customer", "rules", ["customer_id", "created_at"])
+    op.create_index("ix_rules_rev", "rules", ["rev"])
+    version = op.create_table(
+        "rules_version",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rules_version")),
+    )
+    op.bulk_insert(version, [{"id": 1, "version": 0}])
     op.create_table(
         "rule_executions",
         sa.Column("id", _ID, nullable=False),
@@ -88,6 +97,8 @@ def downgrade() -> None:
     op.drop_index("ix_rule_executions_customer", table_name="rule_executions")
     op.drop_index("ix_rule_executions_trigger", table_name="rule_executions")
     op.drop_table("rule_executions")
+    op.drop_table("rules_version")
+    op.drop_index("ix_rules_rev", table_name="rules")
     op.drop_index("ix_rules_customer", table_name="rules")
     op.drop_index("ix_rules_due", table_name="rules")
     op.drop_index("ix_rules_key", table_name="rules")

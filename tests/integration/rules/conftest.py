@@ -115,7 +115,7 @@ async def bank(database_url: str, clock: ManualClock) -> AsyncIterator[Bank]:
     banking = BankingService(db, clock, engine, default_limits=LIMITS)
     symbols = Symbols(frozenset(i.symbol for i in trading.instruments()))
     runner = RulesRunner(db, clock, banking, trading)
-    dispatcher = Dispatcher(db, clock, consumers=[runner], staged_jobs=[runner.stage_due])
+    dispatcher = Dispatcher(db, clock, consumers=[runner], staged_jobs=[runner.stage_due_now])
     b = Bank(
         db,
         clock,

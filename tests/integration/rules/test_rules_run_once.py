@@ -215,3 +215,27 @@ async def test_cooldown_and_daily_maximum_skip_with_a_reason(bank: Bank) -> None
     await bank.credit(savings, 10_000_00, "Acme")
     await bank.dispatcher.drain()
     assert await bank.balance(current) == 2_000_00
+
+
+async def test_rules_changed_by_another_process_are_seen_by_the_next_batch(
+    bank: Bank, database_url: str
+) -> None:
+    from domain.db import connect
+    from domain.rules.service import RulesService
+
+    who, savings, current = await bank.customer(savings=1_000_00)
+    assert await bank.runner.warm() == 0
+    other_db = connect(database_url)
+    try:
+        elsewhere = RulesService(other_db, bank.clock)
+        rule = await elsewhere.create(who, _on_salary(10))
+        await bank.credit(savings, 10_000_00, "Acme")
+        await bank.dispatcher.drain()
+        assert await bank.balance(current) == 1_000_00
+        await elsewhere.pause(who, rule.id)
+        await bank.credit(savings, 10_000_00, "Acme")
+        await bank.dispatcher.drain()
+        assert await bank.balance(current) == 1_000_00
+        assert len(bank.runner.index) == 0
+    finally:
+        await other_db.dispose()
