@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_predictions.py [--customers N] [--scored N]
 
-Trains a model on a synthetic population of ``--customers`` (2,000) in a
+Trains a model on a synthetic population of ``--customers`` (1,500) in a
 temporary data dir, then, each figure beside a baseline measured in the same
 run:
 
@@ -161,7 +161,7 @@ async def run(customers: int, scored: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--customers", type=int, default=2000, help="synthetic training customers")
+    parser.add_argument("--customers", type=int, default=1500, help="synthetic training customers")
     parser.add_argument("--scored", type=int, default=100_000, help="customers in the batch")
     args = parser.parse_args()
     table = asyncio.run(run(args.customers, args.scored))
