@@ -71,7 +71,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     settings = load_settings()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     if args.customers < 100:
-        raise CommandError("--customers must be at least 100 (a quarter is held out)")
+        raise CommandError("--customers must be at least 100 (a quarter is held out)", code=2)
     upgrade(settings.database_url)
     bar = None if args.quiet else StageBar()
 

@@ -21,7 +21,20 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import BindParameter, Select, and_, bindparam, case, distinct, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    Select,
+    and_,
+    bindparam,
+    case,
+    distinct,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from domain import schema
 from domain.db import Reads
@@ -108,7 +121,7 @@ def _scope(query: Select[Any], column: Any, scoped: bool) -> Select[Any]:
 
 
 @cache
-def _statements(scoped: bool) -> dict[str, Select[Any]]:
+def _statements(scoped: bool) -> dict[str, Select[Any] | CompoundSelect[Any]]:
     u, t, a, p = schema.users, schema.transfers, schema.accounts, schema.postings
     tr, st = schema.trading_trades, schema.support_tickets
     orders, holds = schema.trading_orders, schema.holds
@@ -119,13 +132,21 @@ def _statements(scoped: bool) -> dict[str, Select[Any]]:
     def windowed(cond: Any, since: Any, then: Any) -> Any:
         return func.sum(case((and_(cond, t.c.posted_at > since), then), else_=0))
 
-    def counted(column: Any, when: Any, *where: Any) -> Select[Any]:
-        query = select(column, func.count()).where(when > D90, when <= AS_OF, *where)
+    def counted(feature: str, column: Any, when: Any, *where: Any) -> Select[Any]:
+        query = select(literal(feature).label("feature"), column, func.count()).where(
+            when > D90, when <= AS_OF, *where
+        )
         return _scope(query.group_by(column), column, scoped)
 
-    liquid = select(a.c.id).where(a.c.customer_id.is_not(None), a.c.type.in_(_LIQUID))
-    if scoped:
-        liquid = liquid.where(a.c.customer_id.in_(IDS))
+    # For a few customers, their accounts' ids (so the postings index is used); for
+    # the whole bank, every liquid account.
+    liquid: Any = (
+        bindparam("accounts", expanding=True)
+        if scoped
+        else select(a.c.id)
+        .where(a.c.customer_id.is_not(None), a.c.type.in_(_LIQUID))
+        .scalar_subquery()
+    )
     return {
         "users": _scope(
             select(u.c.id, u.c.created_at).where(u.c.role == "customer", u.c.created_at <= AS_OF),
@@ -171,27 +192,44 @@ def _statements(scoped: bool) -> dict[str, Select[Any]]:
             func.sum(case((p.c.posted_at > AS_OF, p.c.amount), else_=0)).label("after"),
             func.sum(p.c.amount).label("after_30"),
         )
-        .where(p.c.posted_at > D30, p.c.account_id.in_(liquid.scalar_subquery()))
+        .where(p.c.posted_at > D30, p.c.account_id.in_(liquid))
         .group_by(p.c.account_id),
-        "trades": counted(tr.c.customer_id, tr.c.executed_at),
-        "tickets": counted(st.c.customer_id, st.c.created_at),
-        "rejected": counted(
-            orders.c.customer_id, orders.c.updated_at, orders.c.status == "rejected"
-        ),
-        "expired": counted(holds.c.customer_id, holds.c.resolved_at, holds.c.status == "expired"),
-        "logins": _scope(
-            select(tok.c.user_id, func.count(distinct(tok.c.family_id)))
-            .where(tok.c.family_id.is_not(None), tok.c.created_at > D30, tok.c.created_at <= AS_OF)
-            .group_by(tok.c.user_id),
-            tok.c.user_id,
-            scoped,
-        ),
-        "devices": _scope(
-            select(dev.c.user_id, func.count())
-            .where(dev.c.first_seen <= AS_OF)
-            .group_by(dev.c.user_id),
-            dev.c.user_id,
-            scoped,
+        # The per-customer counts, in one statement: one round trip instead of six.
+        "counts": union_all(
+            counted("trades_90d", tr.c.customer_id, tr.c.executed_at),
+            counted("tickets_90d", st.c.customer_id, st.c.created_at),
+            counted(
+                "declined_90d",
+                orders.c.customer_id,
+                orders.c.updated_at,
+                orders.c.status == "rejected",
+            ),
+            counted(
+                "declined_90d",
+                holds.c.customer_id,
+                holds.c.resolved_at,
+                holds.c.status == "expired",
+            ),
+            _scope(
+                select(
+                    literal("logins_30d").label("feature"),
+                    tok.c.user_id,
+                    func.count(distinct(tok.c.family_id)),
+                )
+                .where(
+                    tok.c.family_id.is_not(None), tok.c.created_at > D30, tok.c.created_at <= AS_OF
+                )
+                .group_by(tok.c.user_id),
+                tok.c.user_id,
+                scoped,
+            ),
+            _scope(
+                select(literal("devices").label("feature"), dev.c.user_id, func.count())
+                .where(dev.c.first_seen <= AS_OF)
+                .group_by(dev.c.user_id),
+                dev.c.user_id,
+                scoped,
+            ),
         ),
         "notifications": _scope(
             select(
@@ -246,10 +284,6 @@ async def build_features(
     # No notification yet reads as the smoothed prior, one half.
     values[:, INDEX["notification_read_rate"]] = 0.5
 
-    async def counts(name: str) -> dict[str, float]:
-        pairs = [list(r) for r in await conn.execute(q[name], params)]
-        return {key: float(n or 0) for key, n in pairs}
-
     stats: dict[str, dict[str, float]] = {
         k: {}
         for k in (
@@ -283,6 +317,8 @@ async def build_features(
     put("salary_regularity", {cid: len(p) / 3 for cid, p in periods.items()})
 
     accounts = list(await conn.execute(q["accounts"], params))
+    if ids is not None:
+        params["accounts"] = [r.id for r in accounts if r.type in _LIQUID]
     moved = {
         r.account_id: (int(r.after or 0), int(r.after_30 or 0))
         for r in await conn.execute(q["posted_since"], params)
@@ -306,15 +342,12 @@ async def build_features(
     put("has_trading", {r.customer_id: 1.0 for r in accounts if r.type == "trading"})
     put("has_fd", {r.customer_id: 1.0 for r in accounts if r.type == "fixed_deposit"})
 
-    put("trades_90d", await counts("trades"))
-    put("tickets_90d", await counts("tickets"))
-    rejected, expired = await counts("rejected"), await counts("expired")
-    put(
-        "declined_90d",
-        {c: rejected.get(c, 0.0) + expired.get(c, 0.0) for c in rejected.keys() | expired.keys()},
-    )
-    put("logins_30d", await counts("logins"))
-    put("devices", await counts("devices"))
+    counted: dict[str, dict[str, float]] = {}
+    for feature, cid, n in [list(r) for r in await conn.execute(q["counts"], params)]:
+        by = counted.setdefault(feature, {})
+        by[cid] = by.get(cid, 0.0) + float(n or 0)  # declined: rejected orders + expired holds
+    for feature, by in counted.items():
+        put(feature, by)
     sent: dict[str, float] = {}
     rate: dict[str, float] = {}
     for cid, count, read in [list(r) for r in await conn.execute(q["notifications"], params)]:

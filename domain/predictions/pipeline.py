@@ -17,7 +17,7 @@ from pathlib import Path
 
 from domain.db import Database, connect
 from domain.predictions import artifacts, synthetic
-from domain.predictions.features import FeatureMatrix, build_features
+from domain.predictions.features import INDEX, FeatureMatrix, build_features
 from domain.predictions.history import HistoryWriter
 from domain.predictions.labels import (
     HORIZON,
@@ -93,13 +93,13 @@ async def train_live(
     """Fit on the bank's own history; the reason instead when it is too short."""
     cutoff = now - HORIZON
     async with db.reading() as conn:
-        matrix = await build_features(conn, cutoff)
-        keep = [
-            cid
-            for cid, tenure in zip(matrix.customer_ids, matrix.values[:, 0], strict=True)
-            if tenure >= MIN_TENURE.days
-        ]
-        matrix = await build_features(conn, cutoff, keep)
+        everyone = await build_features(conn, cutoff)
+        keep = everyone.values[:, INDEX["tenure_days"]] >= MIN_TENURE.days
+        matrix = FeatureMatrix(
+            [cid for cid, k in zip(everyone.customer_ids, keep, strict=True) if k],
+            everyone.values[keep],
+            cutoff,
+        )
         labels = await build_labels(conn, cutoff, matrix.customer_ids)
     reason = labelled_enough(labels)
     if reason is not None:

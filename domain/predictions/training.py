@@ -29,7 +29,7 @@ from sklearn.metrics import r2_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from domain.predictions.bundle import ModelBundle, product_columns
 from domain.predictions.features import FEATURES, INDEX, FeatureMatrix
