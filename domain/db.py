@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sqlite3
 import threading
 import time
@@ -44,6 +45,8 @@ from domain.write_gate import WriteGate
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
+
+_MARK = re.compile(r"\?")
 
 
 class Reads(Protocol):
@@ -124,6 +127,30 @@ class Database:
             return
         with self.inline.connect() as conn:  # one snapshot; rolled back on return
             yield _InlineRead(conn)
+
+    async def lookup_rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """The rows of one small indexed read in driver SQL, ``?`` marking each parameter.
+
+        For the hottest look-ups (once per customer on the order path): on a
+        SQLite file the statement goes to the driver on this thread, past
+        SQLAlchemy's execution layer, which cost more than the read. Values come
+        back as the driver gives them, so keep to text and integer columns.
+        """
+        if self.inline is None:
+            marks = iter(range(1, len(params) + 1))
+            native = _MARK.sub(lambda _: f"${next(marks)}", sql) if not self.is_sqlite else sql
+            async with self.read.connect() as conn:
+                result = await conn.exec_driver_sql(native, params)
+                return [tuple(r) for r in result]
+        raw = self.inline.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                return list(cursor.execute(sql, params).fetchall())
+            finally:
+                cursor.close()
+        finally:
+            raw.close()  # back to the pool, rolled back
 
     async def dispose(self) -> None:
         if self.checkpointer is not None:

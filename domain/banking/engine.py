@@ -66,6 +66,8 @@ log = logging.getLogger(__name__)
 # Errors that are the answer to the request and so are kept under its key.
 # Malformed input is not: the client fixes it and may reuse the key.
 _STORED_KINDS = {ErrorKind.REJECTED, ErrorKind.NOT_FOUND}
+# One encoder for every stored answer: json.dumps builds one per call given options.
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +254,7 @@ class MoneyEngine:
                         entry.operation,
                         entry.request_hash,
                         entry.outcome,
-                        json.dumps(entry.result, separators=(",", ":")),
+                        _ENCODER.encode(entry.result),
                         now,
                     )
                 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import insert, select
 
 from domain import schema
 from domain.banking.model import CHARGES_ACCOUNT_ID, EXCHANGE_ACCOUNT_ID, AccountType
@@ -10,13 +10,9 @@ from domain.clock import Clock
 from domain.db import Database
 from domain.errors import Rejected
 
-_a = schema.accounts
-# Built once: constructing the statement cost more than running it.
+# Once per customer on the order path, then cached: driver SQL (see Database.lookup_rows).
 _TRADING_ACCOUNT = (
-    select(_a.c.id)
-    .where(_a.c.customer_id == bindparam("customer_id"), _a.c.type == AccountType.TRADING.value)
-    .order_by(_a.c.created_at, _a.c.id)
-    .limit(1)
+    "SELECT id FROM accounts WHERE customer_id = ? AND type = ? ORDER BY created_at, id LIMIT 1"
 )
 
 
@@ -60,10 +56,10 @@ class TradingAccounts:
         cached = self._accounts.get(customer_id)
         if cached is not None:
             return cached
-        async with self._db.lookup() as conn:  # once per customer, then cached
-            account_id = (
-                await conn.execute(_TRADING_ACCOUNT, {"customer_id": customer_id})
-            ).scalar()
+        found = await self._db.lookup_rows(
+            _TRADING_ACCOUNT, (customer_id, AccountType.TRADING.value)
+        )
+        account_id = found[0][0] if found else None
         if account_id is None:
             raise Rejected(
                 "no_trading_account", "You don't have a trading account yet, so you can't trade."

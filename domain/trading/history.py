@@ -13,7 +13,7 @@ from domain.trading.records import Trade, order_from_row, trade_from_row
 
 _o = schema.trading_orders
 # The look-ups on the order path, built once: constructing them cost more than running them.
-_CLIENT_IDS = select(_o.c.client_order_id).where(_o.c.customer_id == bindparam("customer_id"))
+_CLIENT_IDS = "SELECT client_order_id FROM trading_orders WHERE customer_id = ?"
 _BY_CLIENT_ID = select(_o).where(
     _o.c.customer_id == bindparam("customer_id"),
     _o.c.client_order_id == bindparam("client_order_id"),
@@ -72,8 +72,7 @@ class OrderHistory:
         used = self._client_ids.get(customer_id)
         if used is None:
             # Indexed by (customer_id, client_order_id), and once per customer.
-            async with self._db.lookup() as conn:
-                used = {r[0] for r in await conn.execute(_CLIENT_IDS, {"customer_id": customer_id})}
+            used = {r[0] for r in await self._db.lookup_rows(_CLIENT_IDS, (customer_id,))}
             self._client_ids[customer_id] = used
         return used
 

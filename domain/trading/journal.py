@@ -21,6 +21,7 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, update
@@ -198,9 +199,17 @@ class _Driver:
         self, table: str, columns: tuple[str, ...], rows: list[dict[str, Any]]
     ) -> None:
         when = self.sql.when
+        values = itemgetter(*columns)
+        times = [i for i, c in enumerate(columns) if c in _TIMES]
+        params = []
+        for r in rows:
+            row = list(values(r))
+            for i in times:
+                row[i] = when(row[i])
+            params.append(tuple(row))
         await self.conn.exec_driver_sql(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({self.marks(len(columns))})",
-            [tuple(when(r[c]) if c in _TIMES else r[c] for c in columns) for r in rows],
+            params,
         )
 
     async def holdings(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Holding]:

@@ -12,6 +12,9 @@ from domain.trading.charges import Charges
 from domain.trading.journal import FillRecord
 from domain.trading.orders import Order, OrderRequest, OrderStatus, OrderType, Side
 
+# One encoder for every trade's charge lines (json.dumps builds one per call given options).
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
 
 @dataclass(frozen=True, slots=True)
 class Trade:
@@ -135,7 +138,7 @@ def fill_entry(order: Order, trade: Trade | None) -> dict[str, Any]:
             "price": trade.price,
             "value": trade.value,
             "charges": trade.charges.total,
-            "charge_lines": json.dumps(trade.charges.to_json(), separators=(",", ":")),
+            "charge_lines": _ENCODER.encode(trade.charges.to_json()),
             "transfer_id": trade.transfer_id,
             "executed_at": trade.executed_at,
         },
