@@ -208,3 +208,16 @@ async def test_an_external_event_fires_its_rule(bank: Bank) -> None:
         await outbox.append(conn, [Event("external.other", who, {}, bank.clock.now())])
     await bank.dispatcher.drain()
     assert [x.status for x in await bank.rules.executions(who)] == ["done"]
+
+
+async def test_a_dry_run_on_current_data_says_what_would_move_and_moves_nothing(bank: Bank) -> None:
+    who, savings, current = await bank.customer(savings=4_000_00, current=50_000_00)
+    rule = await bank.rules.from_template(who, "emergency_fund", {"minimum": 10_000_00})
+    result = await bank.runner.dry_run(rule)
+    assert result["would_fire"] and result["would_run"]
+    assert [s["amount"] for s in result["steps"]] == [6_000_00]
+    _, monthly = await _monthly_fd(bank, who)
+    assert "Next run: 01 Dec 2026 09:00" in (await bank.runner.dry_run(monthly))["trigger"]
+    assert await bank.balance(savings) == 4_000_00
+    assert await bank.balance(current) == 50_000_00
+    assert await bank.executions() == 0
