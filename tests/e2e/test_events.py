@@ -330,13 +330,19 @@ async def test_dispatch_is_quiet_when_nothing_happens(world: World) -> None:
 
 
 def count_writes(world: World) -> list[int]:
-    """Count the write transactions the app opens from now on (one list cell)."""
+    """Count the write transactions this task opens from now on (one list cell).
+
+    Only this task's: the server's background loops (checkpoints, schedulers)
+    may take the writer at any moment too.
+    """
     db = world.container.db
     real = type(db).writing.__get__(db)
     opened = [0]
+    mine = asyncio.current_task()
 
     def counting(*, background: bool = False) -> Any:
-        opened[0] += 1
+        if asyncio.current_task() is mine:
+            opened[0] += 1
         return real(background=background)
 
     db.writing = counting  # type: ignore[method-assign]
