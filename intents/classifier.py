@@ -172,6 +172,9 @@ class IntentClassifier:
         # The dense block's columns follow both n-gram blocks.
         n_grams = n_word + len(char.vocabulary_)
         self._dense_ids = np.arange(n_grams, n_grams + DIMENSIONS, dtype=np.intp)
+        self._dense_weights = np.ascontiguousarray(
+            self.vector_weight * self._weights[n_grams:], dtype=np.float32
+        )
         self._word_cache: dict[str, tuple[int, ...]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
@@ -182,6 +185,7 @@ class IntentClassifier:
             "_idf",
             "_char_offset",
             "_dense_ids",
+            "_dense_weights",
             "_word_cache",
         ):
             state.pop(derived, None)  # rebuilt from the vectorizers on load
@@ -224,6 +228,13 @@ class IntentClassifier:
     def features(self, text: str) -> tuple[NDArray[np.intp], FloatArray]:
         """Column ids and values of the feature row, same as :meth:`transform`'s."""
         lowered = text.lower()
+        ids, values = self._ngram_features(lowered)
+        if self._sentence_vectors is None:
+            return ids, values
+        dense = self.vector_weight * self._sentence_vectors.transform_one(lowered)
+        return np.concatenate([ids, self._dense_ids]), np.concatenate([values, dense])
+
+    def _ngram_features(self, lowered: str) -> tuple[NDArray[np.intp], FloatArray]:
         cache = self._word_cache
         counts = Counter(self._word_grams(lowered))
         n_word = len(counts)
@@ -238,15 +249,17 @@ class IntentClassifier:
             norm = math.sqrt(float(block @ block))
             if norm:
                 block /= norm
-        if self._sentence_vectors is None:
-            return ids, values
-        dense = self.vector_weight * self._sentence_vectors.transform_one(lowered)
-        return np.concatenate([ids, self._dense_ids]), np.concatenate([values, dense])
+        return ids, values
 
     def scores(self, text: str) -> FloatArray:
         """Summed, temperature-scaled model scores per class (before the final softmax)."""
-        ids, values = self.features(text)
+        lowered = text.lower()
+        ids, values = self._ngram_features(lowered)
         product = values.astype(np.float32) @ self._weights[ids]
+        if self._sentence_vectors is not None:
+            # The dense block is always present: one small product with its rows,
+            # already scaled by the block's weight, instead of a gather.
+            product += self._sentence_vectors.transform_one(lowered) @ self._dense_weights
         result: FloatArray = product + self._bias
         return result
 

@@ -86,16 +86,18 @@ class SentenceVectors:
         vectors = glove_rows([glove[w] for w in wanted]) * idf[:, None].astype(np.float32)
         return cls({w: k for k, w in enumerate(wanted)}, vectors)
 
-    def transform_one(self, lowered: str) -> NDArray[np.float64]:
+    def transform_one(self, lowered: str) -> NDArray[np.float32]:
         vocabulary = self.vocabulary
-        ids = [i for w in tokens(lowered) if (i := vocabulary.get(w)) is not None]
+        ids = [i for w in _TOKEN.findall(lowered) if (i := vocabulary.get(w)) is not None]
         if not ids:
-            return np.zeros(DIMENSIONS)
-        total: NDArray[np.float64] = self.rows[ids].sum(axis=0, dtype=np.float64)
+            return np.zeros(DIMENSIONS, dtype=np.float32)
+        total: NDArray[np.float32] = self.rows[ids].sum(axis=0)
         norm = math.sqrt(float(total @ total))
-        return total / norm if norm else total
+        if norm:
+            total /= norm
+        return total
 
-    def transform(self, texts: Sequence[str]) -> NDArray[np.float64]:
+    def transform(self, texts: Sequence[str]) -> NDArray[np.float32]:
         if not texts:
-            return np.zeros((0, DIMENSIONS))
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
         return np.vstack([self.transform_one(t.lower()) for t in texts])
