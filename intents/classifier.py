@@ -1,8 +1,9 @@
 """The intent classifier: an ensemble of linear models over shared TF-IDF n-grams.
 
 Word 1-2-grams and within-word character 2-5-grams (TF-IDF, sublinear tf, each
-block L2-normalised as scikit-learn does) form one sparse feature matrix. A
-linear SVM and a multinomial logistic regression are fitted on it; each one's
+block L2-normalised as scikit-learn does) and a scaled dense block, the
+utterance's IDF-weighted mean GloVe vector (``intents/word_vectors.py``), form
+one feature matrix. A linear SVM and a multinomial logistic regression are fitted on it; each one's
 scores are divided by a temperature fitted on its cross-validated scores, and
 the two are summed. A sum of linear models is one linear model, so prediction
 costs a single product with one folded weight matrix however many models
@@ -33,6 +34,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
+from intents.word_vectors import DIMENSIONS, SentenceVectors
+
 Progress = Callable[[str], None]
 FloatArray = NDArray[np.float64]
 # scikit-learn's default token pattern, so training and prediction agree.
@@ -54,16 +57,19 @@ class IntentClassifier:
         char_ngrams: tuple[int, int] = (2, 5),
         cv_folds: int = 5,
         logistic_c: float | None = 30.0,
+        vector_weight: float = 1.0,
     ) -> None:
         self.c = c
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.cv_folds = cv_folds
         self.logistic_c = logistic_c  # None: the SVM alone
+        self.vector_weight = vector_weight  # 0: no word vectors
         self.classes: tuple[str, ...] = ()
         self.temperature = 1.0
         self.model_temperatures: tuple[float, ...] = ()
         self._vectorizers: list[TfidfVectorizer] = []
+        self._sentence_vectors: SentenceVectors | None = None
         self._weights: NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
         self._bias: FloatArray = np.zeros(0)
 
@@ -91,8 +97,9 @@ class IntentClassifier:
         models = f"LinearSVC C={self.c}"
         if self.logistic_c is not None:
             models += f" + LogisticRegression C={self.logistic_c:g}"
+        vectors = f" + {self.vector_weight:g} x GloVe 50d mean" if self.vector_weight else ""
         return (
-            f"word {w[0]}-{w[1]} + char_wb {c[0]}-{c[1]} TF-IDF, {models}, "
+            f"word {w[0]}-{w[1]} + char_wb {c[0]}-{c[1]} TF-IDF{vectors}, {models}, "
             f"softmax T={self.temperature:.3f}"
         )
 
@@ -104,7 +111,12 @@ class IntentClassifier:
             raise ValueError("the intent classifier needs at least three intents")
         say(f"vectorising {len(texts)} examples")
         self._vectorizers = self._new_vectorizers()
-        matrix = hstack([v.fit_transform(texts) for v in self._vectorizers]).tocsr()
+        blocks = [v.fit_transform(texts) for v in self._vectorizers]
+        if self.vector_weight:
+            say("looking up word vectors")
+            self._sentence_vectors = SentenceVectors.fit(texts)
+            blocks.append(self._dense_block(texts))
+        matrix = hstack(blocks).tocsr()
         y = np.asarray(labels)
         smallest = min(Counter(labels).values())
         folds = max(2, min(self.cv_folds, smallest))
@@ -145,6 +157,10 @@ class IntentClassifier:
         self._weights = np.ascontiguousarray(weights, dtype=np.float32)
         self._bias = bias
 
+    def _dense_block(self, texts: Sequence[str]) -> csr_matrix:
+        assert self._sentence_vectors is not None
+        return csr_matrix(self.vector_weight * self._sentence_vectors.transform(texts))
+
     def _build_blocks(self) -> None:
         word, char = self._vectorizers
         n_word = len(word.vocabulary_)
@@ -153,11 +169,25 @@ class IntentClassifier:
         self._char_vocab = {str(k): int(v) + n_word for k, v in char.vocabulary_.items()}
         self._idf = np.concatenate([word.idf_, char.idf_]).astype(np.float64)
         self._char_offset = n_word
+        # The dense block's columns follow both n-gram blocks.
+        n_grams = n_word + len(char.vocabulary_)
+        self._dense_ids = np.arange(n_grams, n_grams + DIMENSIONS, dtype=np.intp)
+        self._dense_weights = np.ascontiguousarray(
+            self.vector_weight * self._weights[n_grams:], dtype=np.float32
+        )
         self._word_cache: dict[str, tuple[int, ...]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        for derived in ("_word_vocab", "_char_vocab", "_idf", "_char_offset", "_word_cache"):
+        for derived in (
+            "_word_vocab",
+            "_char_vocab",
+            "_idf",
+            "_char_offset",
+            "_dense_ids",
+            "_dense_weights",
+            "_word_cache",
+        ):
             state.pop(derived, None)  # rebuilt from the vectorizers on load
         return state
 
@@ -196,8 +226,15 @@ class IntentClassifier:
         return ids
 
     def features(self, text: str) -> tuple[NDArray[np.intp], FloatArray]:
-        """Column ids and values of the TF-IDF row, same as the vectorizers'."""
+        """Column ids and values of the feature row, same as :meth:`transform`'s."""
         lowered = text.lower()
+        ids, values = self._ngram_features(lowered)
+        if self._sentence_vectors is None:
+            return ids, values
+        dense = self.vector_weight * self._sentence_vectors.transform_one(lowered)
+        return np.concatenate([ids, self._dense_ids]), np.concatenate([values, dense])
+
+    def _ngram_features(self, lowered: str) -> tuple[NDArray[np.intp], FloatArray]:
         cache = self._word_cache
         counts = Counter(self._word_grams(lowered))
         n_word = len(counts)
@@ -216,8 +253,13 @@ class IntentClassifier:
 
     def scores(self, text: str) -> FloatArray:
         """Summed, temperature-scaled model scores per class (before the final softmax)."""
-        ids, values = self.features(text)
+        lowered = text.lower()
+        ids, values = self._ngram_features(lowered)
         product = values.astype(np.float32) @ self._weights[ids]
+        if self._sentence_vectors is not None:
+            # The dense block is always present: one small product with its rows,
+            # already scaled by the block's weight, instead of a gather.
+            product += self._sentence_vectors.transform_one(lowered) @ self._dense_weights
         result: FloatArray = product + self._bias
         return result
 
@@ -237,7 +279,10 @@ class IntentClassifier:
 
     def transform(self, texts: Sequence[str]) -> csr_matrix:
         """The scikit-learn feature matrix, for checking :meth:`features` against it."""
-        return hstack([v.transform(texts) for v in self._vectorizers]).tocsr()
+        blocks = [v.transform(texts) for v in self._vectorizers]
+        if self._sentence_vectors is not None:
+            blocks.append(self._dense_block(texts))
+        return hstack(blocks).tocsr()
 
 
 def _softmax(z: FloatArray) -> FloatArray:
