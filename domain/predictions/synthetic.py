@@ -6,17 +6,20 @@ bank whose story is written down (and repeated in docs/PREDICTIONS.md):
 1. Each customer belongs to one of five segments (``SEGMENTS``): power,
    active, growing, new and dormant, which set how often they transact, how
    much they earn, whether they are salaried, how likely they hold trading
-   and a fixed deposit, how often they sign in and read notifications.
+   and a fixed deposit, how likely they set up rules, how often they sign
+   in and read notifications.
    Two personal draws vary everyone within a segment: engagement (a
    log-normal multiplier of activity) and frustration (a gamma draw that
    drives support tickets, rejected orders and expired holds).
 2. ``OBSERVE`` days of history up to the cutoff: salary on a pay day (missed
    with a segment's probability), card spends and payments at the segment's
    monthly rate (growing customers ramp up, dormant ones fade out), moves
-   into a deposit or a trading account, trades, sign-ins, notifications.
+   into a deposit or a trading account, trades, sign-ins, notifications,
+   rules (some later paused or deleted) and their runs on salary days.
 3. Churn is then drawn from the realised behaviour: a logistic function of
    recency, recent activity, tickets, declined actions, salary regularity,
-   notification engagement, product holdings and the balance trend, plus
+   notification engagement, product holdings, rules kept and the balance
+   trend, plus
    normal noise; the intercept is set so about ``CHURN_RATE`` churn.
 4. The 60 days after the cutoff: churners stop transacting (and most stop
    being paid here); the others go on as before. Their value (the labels'
