@@ -19,8 +19,8 @@ bank whose story is written down (and repeated in docs/PREDICTIONS.md):
 3. Churn is then drawn from the realised behaviour: a logistic function of
    recency, recent activity, tickets, declined actions, salary regularity,
    notification engagement, product holdings, rules kept and the balance
-   trend, plus
-   normal noise; the intercept is set so about ``CHURN_RATE`` churn.
+   trend, plus normal noise; the intercept is set so about ``CHURN_RATE``
+   churn.
 4. The 60 days after the cutoff: churners stop transacting (and most stop
    being paid here); the others go on as before. Their value (the labels'
    revenue) follows from what they then do, so it is driven by the same
