@@ -15,6 +15,7 @@ transfer at a time would take minutes for data that is thrown away.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -29,6 +30,14 @@ from domain import schema
 
 SETTLEMENT = "acc_settlement_inr"
 _CHUNK = 5000
+# The synthetic rules' document: a notification on each salary credit (it moves no money).
+_SALARY_ALERT = json.dumps(
+    {
+        "name": "Salary alert",
+        "trigger": {"kind": "transaction", "direction": "credit", "category": "salary"},
+        "actions": [{"kind": "notify", "message": "Your salary has arrived."}],
+    }
+)
 
 
 @dataclass(slots=True)
@@ -237,6 +246,59 @@ class HistoryWriter:
                 "expires_at": when,
                 "created_at": when - timedelta(days=1),
                 "resolved_at": when,
+            }
+        )
+
+    # -- rules -----------------------------------------------------------------------------
+
+    def rule(
+        self,
+        customer_id: str,
+        created: datetime,
+        *,
+        status: str = "active",
+        changed: datetime | None = None,
+    ) -> str:
+        """A salary-alert rule; ``changed`` is when it was last paused or deleted."""
+        rid = self._id("rul")
+        self.other["rules"].append(
+            {
+                "id": rid,
+                "customer_id": customer_id,
+                "name": "Salary alert",
+                "status": status,
+                "trigger_kind": "transaction",
+                "trigger_key": None,
+                "definition": _SALARY_ALERT,
+                "template": None,
+                "failures": 0,
+                "armed": False,
+                "next_due": None,
+                "rev": 0,
+                "created_at": created,
+                "updated_at": changed or created,
+            }
+        )
+        return rid
+
+    def rule_run(
+        self, rule_id: str, customer_id: str, when: datetime, *, status: str = "done"
+    ) -> None:
+        """One execution of a rule, finished at ``when``."""
+        self.other["rule_executions"].append(
+            {
+                "id": self._id("rex"),
+                "rule_id": rule_id,
+                "customer_id": customer_id,
+                "trigger_ref": self._id("evt"),
+                "status": status,
+                "amount": None,
+                "plan": "[]",
+                "reason": None,
+                "created_at": when,
+                "updated_at": when,
+                "expires_at": None,
+                "finished_at": when,
             }
         )
 

@@ -6,18 +6,21 @@ bank whose story is written down (and repeated in docs/PREDICTIONS.md):
 1. Each customer belongs to one of five segments (``SEGMENTS``): power,
    active, growing, new and dormant, which set how often they transact, how
    much they earn, whether they are salaried, how likely they hold trading
-   and a fixed deposit, how often they sign in and read notifications.
+   and a fixed deposit, how likely they set up rules, how often they sign
+   in and read notifications.
    Two personal draws vary everyone within a segment: engagement (a
    log-normal multiplier of activity) and frustration (a gamma draw that
    drives support tickets, rejected orders and expired holds).
 2. ``OBSERVE`` days of history up to the cutoff: salary on a pay day (missed
    with a segment's probability), card spends and payments at the segment's
    monthly rate (growing customers ramp up, dormant ones fade out), moves
-   into a deposit or a trading account, trades, sign-ins, notifications.
+   into a deposit or a trading account, trades, sign-ins, notifications,
+   rules (some later paused or deleted) and their runs on salary days.
 3. Churn is then drawn from the realised behaviour: a logistic function of
    recency, recent activity, tickets, declined actions, salary regularity,
-   notification engagement, product holdings and the balance trend, plus
-   normal noise; the intercept is set so about ``CHURN_RATE`` churn.
+   notification engagement, product holdings, rules kept and the balance
+   trend, plus normal noise; the intercept is set so about ``CHURN_RATE``
+   churn.
 4. The 60 days after the cutoff: churners stop transacting (and most stop
    being paid here); the others go on as before. Their value (the labels'
    revenue) follows from what they then do, so it is driven by the same
@@ -57,14 +60,15 @@ class Segment:
     logins_per_month: float
     read_rate: float
     frustration: float
+    rules: float  # the chance of setting up rules
 
 
 SEGMENTS: dict[str, Segment] = {
-    "power": Segment(0.12, (45, 45), 0.95, 150_000, 0.02, 0.75, 6, 0.6, 25, 0.7, 0.3),
-    "active": Segment(0.35, (22, 22), 0.9, 70_000, 0.04, 0.3, 2, 0.4, 12, 0.5, 0.4),
-    "growing": Segment(0.18, (6, 26), 0.8, 50_000, 0.06, 0.25, 2, 0.15, 8, 0.5, 0.4),
-    "new": Segment(0.15, (12, 12), 0.6, 40_000, 0.08, 0.1, 1, 0.05, 10, 0.6, 0.5),
-    "dormant": Segment(0.20, (8, 0.5), 0.35, 30_000, 0.4, 0.08, 0.5, 0.2, 2, 0.15, 0.8),
+    "power": Segment(0.12, (45, 45), 0.95, 150_000, 0.02, 0.75, 6, 0.6, 25, 0.7, 0.3, 0.45),
+    "active": Segment(0.35, (22, 22), 0.9, 70_000, 0.04, 0.3, 2, 0.4, 12, 0.5, 0.4, 0.25),
+    "growing": Segment(0.18, (6, 26), 0.8, 50_000, 0.06, 0.25, 2, 0.15, 8, 0.5, 0.4, 0.15),
+    "new": Segment(0.15, (12, 12), 0.6, 40_000, 0.08, 0.1, 1, 0.05, 10, 0.6, 0.5, 0.1),
+    "dormant": Segment(0.20, (8, 0.5), 0.35, 30_000, 0.4, 0.08, 0.5, 0.2, 2, 0.15, 0.8, 0.05),
 }
 
 Progress = Callable[[int, int], None]
@@ -93,6 +97,7 @@ class _Drawn:
     frustration: float
     balance: int
     trading_balance: int
+    rules: list[str]  # the rules still active at the cutoff
     summary: dict[str, float]
 
 
@@ -173,6 +178,7 @@ def _observe(
     fd_day = int(rng.integers(0, days)) if rng.random() < s.fd else -1
     trade_day = int(rng.integers(0, days)) if rng.random() < s.trading else -1
     read_rate = min(0.95, s.read_rate * engagement)
+    rules = _rules(w, rng, cid, s.rules, first, days, u)
     trading: str | None = None
     cash = 0
     recent = {"tickets": 0.0, "declined": 0.0, "txns_30": 0.0, "last": 365.0, "pay": 0.0}
@@ -186,6 +192,9 @@ def _observe(
             w.credit(savings, pay, u.at(first, d), category="salary")
             balance += pay
             recent["pay"] += left <= 90
+            for rule, made, stop in rules:
+                if made < d < stop:  # a live rule runs on each salary credit
+                    w.rule_run(rule, cid, u.at(first, d, 2))
             if trading is not None and cash < 2_000_000:
                 top_up = balance // 5  # traders move part of the salary across
                 w.move(savings, trading, top_up, u.at(first, d, 1))
@@ -237,6 +246,7 @@ def _observe(
     recent["trading"] = float(trading is not None)
     recent["fd"] = float(fd_day >= 0)
     recent["read"] = read_rate
+    recent["rules"] = float(len(rules))  # active or paused: deleted ones are gone
     return _Drawn(
         cid,
         segment,
@@ -249,8 +259,37 @@ def _observe(
         frustration,
         balance,
         cash,
+        [rule for rule, _, stop in rules if stop > days],
         recent,
     )
+
+
+def _rules(
+    w: HistoryWriter,
+    rng: np.random.Generator,
+    cid: str,
+    chance: float,
+    first: datetime,
+    days: int,
+    u: _Day,
+) -> list[tuple[str, int, int]]:
+    """An adopter's rules: (id, day made, day it stopped running), deleted ones left out.
+
+    Three in ten stop before the cutoff, half of those paused and half deleted.
+    """
+    if rng.random() >= chance:
+        return []
+    kept = []
+    for _ in range(1 + int(rng.poisson(0.5))):
+        made = int(rng.integers(0, days))
+        stops = rng.random() < 0.3 and made + 1 < days
+        stop = int(rng.integers(made + 1, days)) if stops else days + 1
+        status = str(rng.choice(["paused", "deleted"])) if stops else "active"
+        changed = u.at(first, stop, 4) if stops else None
+        rule = w.rule(cid, u.at(first, made, 4), status=status, changed=changed)
+        if status != "deleted":
+            kept.append((rule, made, stop))
+    return kept
 
 
 def _trades(
@@ -290,6 +329,7 @@ def _draw_churn(
             - 2.0 * (x["read"] - 0.5)
             - 0.5 * x["trading"]
             - 0.4 * x["fd"]
+            - 0.3 * min(x["rules"], 2)
             - 0.4 * x["trend"]
             for x in r
         ]
@@ -334,6 +374,8 @@ def _after_cutoff(
             pay = int(p.income * (0.97 + 0.06 * u.u[d, 1]))
             w.credit(p.savings, pay, u.at(first, d), category="salary")
             balance += pay
+            for rule in [] if churned else p.rules:
+                w.rule_run(rule, p.cid, u.at(first, d, 2))
             if p.trading is not None and cash < 2_000_000 and not churned:
                 top_up = balance // 5
                 w.move(p.savings, p.trading, top_up, u.at(first, d, 1))

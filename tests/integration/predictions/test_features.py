@@ -55,6 +55,14 @@ async def write_histories(db: Database) -> dict[str, str]:
     h.device(asha, T0 - 30 * DAY)
     for days, read in ((1, True), (5, False), (20, False), (80, False), (100, True)):
         h.notification(asha, T0 - days * DAY, read=read)
+    alert = h.rule(asha, T0 - 60 * DAY)
+    h.rule(asha, T0 - 50 * DAY, status="paused", changed=T0 - 5 * DAY)
+    h.rule(asha, T0 - 70 * DAY, status="deleted", changed=T0 - 20 * DAY)
+    h.rule(asha, T0 - 45 * DAY, status="deleted", changed=T0 + 5 * DAY)  # deleted later
+    h.rule(asha, T0 + DAY)  # created after the cutoff
+    for days in (100, 40, 10, -1):  # done: one too old, two in the window, one after
+        h.rule_run(alert, asha, T0 - days * DAY)
+    h.rule_run(alert, asha, T0 - 5 * DAY, status="failed")
 
     vikram = h.customer("vikram", T0 - 60 * DAY)
     h.credit(h.account(vikram, "savings", T0 - 60 * DAY), rupees(1_000), T0 - 59 * DAY)
@@ -87,6 +95,8 @@ async def test_features_count_each_behaviour_in_its_window(db: Database) -> None
             "has_trading": 1.0,
             "trades_90d": 1.0,
             "has_fd": 1.0,
+            "active_rules": 3.0,  # active, paused, and the one deleted after the cutoff
+            "rule_runs_90d": 2.0,
             "tickets_90d": 1.0,
             "declined_90d": 2.0,
             "logins_30d": 2.0,
@@ -107,6 +117,7 @@ async def test_a_customer_with_no_activity_reads_as_long_inactive(db: Database) 
     assert vikram["inflow_90d"] == 1_000.0
     assert vikram["salary_regularity"] == 0.0
     assert vikram["has_trading"] == vikram["has_fd"] == 0.0
+    assert vikram["active_rules"] == vikram["rule_runs_90d"] == 0.0
     assert vikram["notification_read_rate"] == 0.5
 
 
@@ -132,3 +143,5 @@ async def test_an_earlier_cutoff_sees_an_earlier_history(db: Database) -> None:
     assert asha["balance"] == 105_000.0
     assert asha["has_trading"] == 0.0  # opened ten days later
     assert asha["days_since_last_activity"] == pytest.approx(10.0)  # the food spend
+    assert asha["active_rules"] == 4.0  # the one deleted 20 days before T0 still ran then
+    assert asha["rule_runs_90d"] == 2.0  # 100 and 40 days before T0
