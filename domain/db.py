@@ -31,7 +31,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -85,11 +85,6 @@ class Database:
     checkpointer: WalCheckpointer | None = None
     # SQLite only: its one writer goes to requests before background writers.
     gate: WriteGate | None = None
-    # Called in this process once a transaction that ``announce``d a topic commits.
-    listeners: dict[str, list[Callable[[], None]]] = field(default_factory=dict)
-
-    def on_commit(self, topic: str, listener: Callable[[], None]) -> None:
-        self.listeners.setdefault(topic, []).append(listener)
 
     @property
     def dialect(self) -> str:
@@ -107,21 +102,16 @@ class Database:
         turns behind their replies, dispatch rounds, snapshots): on SQLite it
         lets waiting requests take the writer first.
         """
-        if self.gate is not None:
-            await self.gate.acquire(background=background)
+        if self.gate is None:
+            async with self.write.begin() as conn:
+                yield conn
+            return
+        await self.gate.acquire(background=background)
         try:
             async with self.write.begin() as conn:
-                try:
-                    yield conn
-                finally:
-                    # The info dict outlives this checkout: never leave topics behind.
-                    topics = conn.info.pop(_TOPICS, ())
+                yield conn
         finally:
-            if self.gate is not None:
-                self.gate.release()
-        for topic in topics:  # reached only once the commit succeeded
-            for listener in self.listeners.get(topic, ()):
-                listener()
+            self.gate.release()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:
@@ -298,15 +288,6 @@ def _ensure_wal(cursor: Any) -> None:
             if attempt == 49:
                 raise
             time.sleep(0.02)
-
-
-_TOPICS = "swayam.commit_topics"
-
-
-def announce(conn: AsyncConnection, topic: str) -> None:
-    """Have this process's ``on_commit`` listeners for ``topic`` called once ``conn``'s
-    transaction commits (never if it rolls back)."""
-    conn.info.setdefault(_TOPICS, set()).add(topic)
 
 
 def connect(url: str, *, pool_size: int = 10) -> Database:

@@ -105,7 +105,6 @@ class Dispatcher:
         lease: Lease | None = None,
         batch_size: int = 500,
         poll_s: float = 0.02,
-        idle_poll_s: float = 0.25,
         on_leader: Sequence[Callable[[], Awaitable[None]]] = (),
         staged_jobs: Sequence[Callable[[], Awaitable[Stage | None]]] = (),
     ) -> None:
@@ -115,12 +114,7 @@ class Dispatcher:
         self.publish = publish
         self._lease = lease or lease_for(db)
         self._batch = batch_size
-        # Polls every poll_s while events flow, backing off to idle_poll_s when
-        # none come: a commit in this process that appends events wakes it at
-        # once, so the slower idle poll only delays events other processes wrote.
         self._poll = poll_s
-        self._idle_poll = max(poll_s, idle_poll_s)
-        db.on_commit(outbox.TOPIC, self.wake)
         # Housekeeping only the leader does each round (grouping flushes, webhook sends).
         self.on_leader = list(on_leader)
         # Housekeeping that writes (grouped notifications falling due): asked
@@ -190,7 +184,6 @@ class Dispatcher:
 
     async def run(self) -> None:
         failures = 0
-        wait = self._poll
         try:
             while True:
                 try:
@@ -200,7 +193,6 @@ class Dispatcher:
                         for job in self.on_leader:
                             await job()
                         failures = 0
-                        wait = self._poll if n else min(self._idle_poll, wait * 2)
                         if n >= self._batch:
                             continue
                 except asyncio.CancelledError:
@@ -211,7 +203,7 @@ class Dispatcher:
                     await asyncio.sleep(min(5.0, self._poll * 2**failures))
                     continue
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), wait if self.leader else 1.0)
+                    await asyncio.wait_for(self._wake.wait(), self._poll if self.leader else 1.0)
                 self._wake.clear()
         finally:
             await self._lease.release()

@@ -16,12 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
 from domain.banking.batch_sql import BatchSQL
-from domain.db import announce
 from domain.events.model import Event
 
 _o = schema.outbox_events
-# Announced by a transaction that appended events (``Database.on_commit``).
-TOPIC = "outbox"
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
@@ -45,7 +42,6 @@ async def append(conn: AsyncConnection, events: Iterable[Event]) -> int:
             f" VALUES ({marks})",
             rows,
         )
-        announce(conn, TOPIC)  # a local dispatcher needn't wait for its next poll
     return len(rows)
 
 
