@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.assistant import Assistant
 from bot.context import Services
@@ -28,7 +27,7 @@ from domain.banking.model import Limits
 from domain.banking.service import BankingService
 from domain.channels.telegram import TelegramLinks
 from domain.clock import Clock, SystemClock
-from domain.db import Database, connect
+from domain.db import Database, Writes, connect
 from domain.identity.passwords import Passwords
 from domain.identity.pins import PinService
 from domain.identity.service import IdentityService
@@ -214,7 +213,7 @@ def build(settings: Settings, *, clock: Clock | None = None, nlu: NLU | None = N
     markets = build_markets(settings, db, clock, engine)
     ledger = build_ledger(settings, db, clock)
 
-    async def record_batch(conn: AsyncConnection, book: Book) -> None:
+    async def record_batch(conn: Writes, book: Book) -> None:
         # Registered last: appending takes the log's lock, which must be the last one taken.
         await ledger_store.append(conn, ledger_events.from_book(book), book.now)
 

@@ -14,8 +14,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from bot.bus import Bus, LocalBus, Message, RedisBus
 from bot.push import PushRegistry, as_replies
 from bot.settings import Settings
@@ -23,7 +21,7 @@ from bot.webhook_sender import AiohttpSender
 from domain.banking.book import Book
 from domain.banking.engine import MoneyEngine
 from domain.clock import Clock
-from domain.db import Database
+from domain.db import Database, Writes
 from domain.events import outbox
 from domain.events.derive import from_book
 from domain.events.dispatcher import Dispatcher
@@ -156,7 +154,7 @@ def _note(customer_id: str, doc: dict[str, object]) -> Notification:
 def build_events(
     settings: Settings, clock: Clock, db: Database, engine: MoneyEngine
 ) -> EventSystem:
-    async def write_outbox(conn: AsyncConnection, book: Book) -> None:
+    async def write_outbox(conn: Writes, book: Book) -> None:
         await outbox.append(conn, from_book(book, book.now))
 
     engine.batch_hooks.append(write_outbox)

@@ -19,6 +19,14 @@ makes. On a SQLite file it runs on the calling thread: a WAL read takes
 microseconds and never waits for the writer, while handing each statement
 to the driver's thread and back costs a hundred times that. Anything that may
 scan much data uses ``reading()``, which never blocks the event loop.
+
+``writing()`` on a SQLite file runs its statements the same way, on the
+event loop's thread through the synchronous driver, once the in-process gate
+has given it the file's one writer: a money batch is a dozen small indexed
+statements, and handing each to the driver's thread and back made it wait a
+dozen times behind whatever else the loop had ready. Only the two steps that
+can take long leave the loop: taking SQLite's write lock when another
+process holds it, and the commit's fsync.
 """
 
 from __future__ import annotations
@@ -33,16 +41,27 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, overload
 
-from sqlalchemy import Connection, Engine, Executable, Result, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    Executable,
+    Result,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql.selectable import TypedReturnsRows
+from sqlalchemy.util.typing import TupleAny, TypeVarTuple, Unpack
 
 from domain.write_gate import WriteGate
 
 T = TypeVar("T")
+_Ts = TypeVarTuple("_Ts")
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +74,68 @@ class Reads(Protocol):
     async def execute(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None, /
     ) -> Result[Any]: ...
+
+
+class Writes(Protocol):
+    """What a writer needs of its transaction: ``execute``, ``exec_driver_sql``, ``dialect``.
+
+    ``writing()`` yields an ``AsyncConnection`` (PostgreSQL) or, on a SQLite
+    file, an ``InlineWrite``; writers use nothing else of the connection.
+    """
+
+    @overload
+    async def execute(
+        self, statement: TypedReturnsRows[Unpack[_Ts]], parameters: Any = None, /
+    ) -> CursorResult[Unpack[_Ts]]: ...
+
+    @overload
+    async def execute(
+        self, statement: Executable, parameters: Any = None, /
+    ) -> CursorResult[Unpack[TupleAny]]: ...
+
+    async def exec_driver_sql(
+        self, statement: str, parameters: Any = None, /
+    ) -> CursorResult[Unpack[TupleAny]]: ...
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+
+class InlineWrite:
+    """A SQLite write transaction on the synchronous driver, behind awaitable calls.
+
+    Results are read from the driver as the caller asks for rows, still on
+    this thread and inside the transaction.
+    """
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._conn.dialect
+
+    @overload
+    async def execute(
+        self, statement: TypedReturnsRows[Unpack[_Ts]], parameters: Any = None, /
+    ) -> CursorResult[Unpack[_Ts]]: ...
+
+    @overload
+    async def execute(
+        self, statement: Executable, parameters: Any = None, /
+    ) -> CursorResult[Unpack[TupleAny]]: ...
+
+    async def execute(
+        self, statement: Executable, parameters: Any = None, /
+    ) -> CursorResult[Unpack[TupleAny]]:
+        return self._conn.execute(statement, parameters)
+
+    async def exec_driver_sql(
+        self, statement: str, parameters: Any = None, /
+    ) -> CursorResult[Unpack[TupleAny]]:
+        return self._conn.exec_driver_sql(statement, parameters)
 
 
 class _InlineRead:
@@ -85,6 +166,8 @@ class Database:
     checkpointer: WalCheckpointer | None = None
     # SQLite only: its one writer goes to requests before background writers.
     gate: WriteGate | None = None
+    # SQLite files only: the writer's connection through the synchronous driver.
+    writer: Engine | None = None
 
     @property
     def dialect(self) -> str:
@@ -95,7 +178,7 @@ class Database:
         return self.dialect == "sqlite"
 
     @asynccontextmanager
-    async def writing(self, *, background: bool = False) -> AsyncIterator[AsyncConnection]:
+    async def writing(self, *, background: bool = False) -> AsyncIterator[Writes]:
         """One write transaction: committed on success, rolled back on error.
 
         ``background`` is for bookkeeping nobody is waiting on (saving chat
@@ -108,10 +191,36 @@ class Database:
             return
         await self.gate.acquire(background=background)
         try:
-            async with self.write.begin() as conn:
-                yield conn
+            if self.writer is None:
+                async with self.write.begin() as conn:
+                    yield conn
+            else:
+                async with self._inline_transaction(self.writer) as inline:
+                    yield inline
         finally:
             self.gate.release()
+
+    @asynccontextmanager
+    async def _inline_transaction(self, writer: Engine) -> AsyncIterator[InlineWrite]:
+        # The gate makes this process's writers take turns, so the one pooled
+        # connection is free; another process may still hold the file's lock.
+        conn = writer.connect()
+        try:
+            try:
+                conn.begin()  # BEGIN IMMEDIATE, not waiting (busy_timeout 0)
+            except OperationalError as exc:
+                if not is_transient(exc):
+                    raise
+                conn.rollback()
+                await asyncio.to_thread(_begin_waiting, conn)
+            try:
+                yield InlineWrite(conn)
+            except BaseException:
+                conn.rollback()
+                raise
+            await asyncio.to_thread(conn.commit)  # the fsync, off the loop
+        finally:
+            conn.close()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:
@@ -157,6 +266,8 @@ class Database:
             await asyncio.to_thread(self.checkpointer.stop)
         if self.inline is not None:
             self.inline.dispose()
+        if self.writer is not None:
+            self.writer.dispose()
         await self.write.dispose()
         if self.read is not self.write:
             await self.read.dispose()
@@ -231,6 +342,30 @@ def _sqlite_engine(
     return engine
 
 
+def _begin_waiting(conn: Connection) -> None:
+    """BEGIN IMMEDIATE that waits, as long as the other writers take, off the loop."""
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={_BUSY_MS}")
+    try:
+        conn.begin()
+    finally:
+        conn.connection.dbapi_connection.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
+
+
+def _writer_engine(url: str, checkpointer: WalCheckpointer | None) -> Engine | None:
+    """The synchronous engine for a SQLite file's write transactions (None for memory)."""
+    sync_url = make_url(url).set(drivername="sqlite")
+    if sync_url.database in (None, "", ":memory:"):
+        return None
+    engine = create_engine(
+        sync_url,
+        pool_size=1,
+        max_overflow=0,
+        connect_args={"timeout": 0, "check_same_thread": False},
+    )
+    _configure_sqlite(engine, immediate=True, checkpointer=checkpointer, busy_ms=0)
+    return engine
+
+
 def _inline_engine(url: str) -> Engine | None:
     """The synchronous engine for lookups on a SQLite file (None for memory)."""
     sync_url = make_url(url).set(drivername="sqlite")
@@ -247,15 +382,22 @@ def _inline_engine(url: str) -> Engine | None:
     return engine
 
 
+_BUSY_MS = 30_000
+
+
 def _configure_sqlite(
-    engine: Engine, *, immediate: bool, checkpointer: WalCheckpointer | None = None
+    engine: Engine,
+    *,
+    immediate: bool,
+    checkpointer: WalCheckpointer | None = None,
+    busy_ms: int = _BUSY_MS,
 ) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Take transaction control away from the driver: we emit BEGIN ourselves.
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         _ensure_wal(cursor)
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -298,7 +440,15 @@ def connect(url: str, *, pool_size: int = 10) -> Database:
         # One writer connection is all SQLite can use at a time anyway.
         write = _sqlite_engine(url, immediate=True, pool_size=1, checkpointer=checkpointer)
         read = _sqlite_engine(url, immediate=False, pool_size=pool_size)
-        return Database(url, write, read, _inline_engine(url), checkpointer, WriteGate())
+        return Database(
+            url,
+            write,
+            read,
+            _inline_engine(url),
+            checkpointer,
+            WriteGate(),
+            _writer_engine(url, checkpointer),
+        )
     engine = create_async_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
     )

@@ -14,10 +14,9 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from domain.banking.book import Book
 from domain.banking.model import AccountState, AccountType, Hold
+from domain.db import Writes
 
 _ACCOUNT_TYPES = {t.value: t for t in AccountType}
 
@@ -52,7 +51,7 @@ class BatchSQL:
     # -- reads ---------------------------------------------------------------------
 
     async def load_keys(
-        self, conn: AsyncConnection, pairs: Sequence[tuple[str, str]]
+        self, conn: Writes, pairs: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], tuple[str, str, str, dict[str, Any]]]:
         """Stored answers for (principal, key) pairs: (operation, hash, outcome, result)."""
         found: dict[tuple[str, str], tuple[str, str, str, dict[str, Any]]] = {}
@@ -72,7 +71,7 @@ class BatchSQL:
                 found[(row[0], row[1])] = (row[2], row[3], row[4], json.loads(row[5]))
         return found
 
-    async def lock_accounts(self, conn: AsyncConnection, ids: Iterable[str]) -> list[AccountState]:
+    async def lock_accounts(self, conn: Writes, ids: Iterable[str]) -> list[AccountState]:
         """The accounts, locked in id order on PostgreSQL (never deadlocking on each other)."""
         ordered = sorted(set(ids))
         if not ordered:
@@ -91,7 +90,7 @@ class BatchSQL:
 
     # -- writes --------------------------------------------------------------------
 
-    async def write(self, conn: AsyncConnection, book: Book, keys: list[tuple[Any, ...]]) -> None:
+    async def write(self, conn: Writes, book: Book, keys: list[tuple[Any, ...]]) -> None:
         """Everything a batch recorded, in foreign-key order."""
         when = self.when
         if book.transfers:

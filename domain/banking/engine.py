@@ -31,7 +31,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
 from domain.banking import limits as limit_rules
@@ -58,7 +57,7 @@ from domain.banking.model import (
     settlement_account_id,
 )
 from domain.clock import Clock
-from domain.db import Database, is_transient
+from domain.db import Database, Writes, is_transient
 from domain.errors import Conflict, DomainError, ErrorKind, error_from_json
 
 log = logging.getLogger(__name__)
@@ -103,7 +102,7 @@ class EngineStopped(RuntimeError):
 
 # Called inside each batch's transaction after its writes (the events outbox),
 # so whatever a hook writes commits or rolls back with the batch.
-BatchHook = Callable[[AsyncConnection, Book], Awaitable[None]]
+BatchHook = Callable[[Writes, Book], Awaitable[None]]
 
 
 class MoneyEngine:
@@ -263,9 +262,7 @@ class MoneyEngine:
                 await hook(conn, book)
         return outcomes
 
-    async def _load_book(
-        self, conn: AsyncConnection, commands: list[Command], now: datetime
-    ) -> Book:
+    async def _load_book(self, conn: Writes, commands: list[Command], now: datetime) -> Book:
         account_ids: set[str] = set()
         payee_ids: set[str] = set()
         hold_ids: set[str] = set()
@@ -319,7 +316,7 @@ class MoneyEngine:
         return book
 
     async def _load_limits(
-        self, conn: AsyncConnection, book: Book, customers: set[str], now: datetime
+        self, conn: Writes, book: Book, customers: set[str], now: datetime
     ) -> None:
         result = await conn.execute(
             select(schema.limits).where(schema.limits.c.customer_id.in_(customers))
@@ -427,7 +424,7 @@ def _settle(future: asyncio.Future[Receipt], outcome: Receipt | BaseException) -
 # -- storage -----------------------------------------------------------------
 
 
-async def _load_holds(conn: AsyncConnection, ids: set[str]) -> dict[str, Hold]:
+async def _load_holds(conn: Writes, ids: set[str]) -> dict[str, Hold]:
     if not ids:
         return {}
     h = schema.holds
@@ -435,7 +432,7 @@ async def _load_holds(conn: AsyncConnection, ids: set[str]) -> dict[str, Hold]:
 
 
 async def _load_expired_holds(
-    conn: AsyncConnection, account_ids: Iterable[str], now: datetime
+    conn: Writes, account_ids: Iterable[str], now: datetime
 ) -> list[Hold]:
     ids = list(account_ids)
     if not ids:
@@ -447,7 +444,7 @@ async def _load_expired_holds(
     return [rows.hold(r) for r in await conn.execute(query)]
 
 
-async def _load_payees(conn: AsyncConnection, ids: set[str]) -> dict[str, Any]:
+async def _load_payees(conn: Writes, ids: set[str]) -> dict[str, Any]:
     if not ids:
         return {}
     p = schema.payees

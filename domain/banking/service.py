@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
 from domain.banking import rows
@@ -38,7 +37,7 @@ from domain.banking.payees import validate_payee
 from domain.banking.spending import SpendingSummary, spending_summary
 from domain.banking.views import AccountView, HistoryFilter, HistoryItem, HistoryPage
 from domain.clock import Clock
-from domain.db import Database, Reads
+from domain.db import Database, Reads, Writes
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import model as ev
 from domain.events import outbox
@@ -315,7 +314,7 @@ class BankingService:
             )
         return payee
 
-    async def _live_payees(self, conn: AsyncConnection, customer_id: str) -> list[Payee]:
+    async def _live_payees(self, conn: Writes, customer_id: str) -> list[Payee]:
         p = schema.payees
         result = await conn.execute(
             select(p).where(p.c.customer_id == customer_id, p.c.deleted_at.is_(None))

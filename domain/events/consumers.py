@@ -21,10 +21,9 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
-from domain.db import Database
+from domain.db import Database, Writes
 from domain.events.model import Event
 
 _c = schema.event_consumers
@@ -55,7 +54,7 @@ class Stage:
     (sending, pushing), and not at all if it rolled back.
     """
 
-    write: Callable[[AsyncConnection], Awaitable[None]]
+    write: Callable[[Writes], Awaitable[None]]
     after: Callable[[], Awaitable[None]] = _nothing
 
 
@@ -74,9 +73,7 @@ async def handle_staged(db: Database, consumer: StagedConsumer, events: Sequence
     await stage.after()
 
 
-async def claim(
-    conn: AsyncConnection, consumer: str, events: Sequence[Event], now: datetime
-) -> list[Event]:
+async def claim(conn: Writes, consumer: str, events: Sequence[Event], now: datetime) -> list[Event]:
     """The events this consumer has not handled yet, recorded as handled now."""
     if not events:
         return []

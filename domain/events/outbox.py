@@ -12,17 +12,17 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
 from domain.banking.batch_sql import BatchSQL
+from domain.db import Writes
 from domain.events.model import Event
 
 _o = schema.outbox_events
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
-async def append(conn: AsyncConnection, events: Iterable[Event]) -> int:
+async def append(conn: Writes, events: Iterable[Event]) -> int:
     """Insert ``events`` in the caller's transaction; returns how many.
 
     Straight to the driver, as the money engine's own rows: this runs in every
@@ -57,25 +57,25 @@ def _event(row: Any) -> Event:
     )
 
 
-async def pending(conn: AsyncConnection, limit: int) -> list[Event]:
+async def pending(conn: Writes, limit: int) -> list[Event]:
     """Undispatched events, oldest first."""
     query = select(_o).where(_o.c.dispatched_at.is_(None)).order_by(_o.c.seq).limit(limit)
     return [_event(r) for r in await conn.execute(query)]
 
 
-async def mark_dispatched(conn: AsyncConnection, seqs: Sequence[int], now: datetime) -> None:
+async def mark_dispatched(conn: Writes, seqs: Sequence[int], now: datetime) -> None:
     if seqs:
         await conn.execute(update(_o).where(_o.c.seq.in_(seqs)).values(dispatched_at=now))
 
 
-async def position_of(conn: AsyncConnection, event_id: str, customer_id: str) -> int | None:
+async def position_of(conn: Writes, event_id: str, customer_id: str) -> int | None:
     query = select(_o.c.seq).where(_o.c.id == event_id, _o.c.customer_id == customer_id)
     seq = (await conn.execute(query)).scalar_one_or_none()
     return int(seq) if seq is not None else None
 
 
 async def customer_events_after(
-    conn: AsyncConnection, customer_id: str, after_seq: int, limit: int
+    conn: Writes, customer_id: str, after_seq: int, limit: int
 ) -> list[Event]:
     """A customer's events after an outbox position, for resuming a stream."""
     query = (

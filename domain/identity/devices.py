@@ -16,8 +16,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.db import Writes
 from domain.events import outbox
 from domain.events.model import LOGIN_NEW_DEVICE, Event
 from domain.schema import known_devices
@@ -43,9 +43,7 @@ class Device:
         return f"{agent} ({self.ip})"
 
 
-async def remember(
-    conn: AsyncConnection, user_id: str, device: Device, now: datetime
-) -> Event | None:
+async def remember(conn: Writes, user_id: str, device: Device, now: datetime) -> Event | None:
     """Record the device; returns the alert event (already in the outbox) if it is new."""
     kd = known_devices
     known = (

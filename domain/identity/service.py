@@ -21,10 +21,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.clock import Clock
-from domain.db import Database, retrying
+from domain.db import Database, Writes, retrying
 from domain.errors import Conflict, Forbidden, InvalidInput, Locked, NotFound, Unauthenticated
 from domain.identity import devices
 from domain.identity.devices import Device
@@ -293,7 +292,7 @@ class IdentityService:
             return pair
 
     async def _issue_pair(
-        self, conn: AsyncConnection, user_id: str, scope: Scope, family_id: str
+        self, conn: Writes, user_id: str, scope: Scope, family_id: str
     ) -> TokenPair:
         access = new_token(TokenKind.ACCESS)
         refresh = new_token(TokenKind.REFRESH)
@@ -497,7 +496,7 @@ class IdentityService:
         await retrying(attempt)
 
     @staticmethod
-    async def _revoke(conn: AsyncConnection, where: Any, now: datetime) -> None:
+    async def _revoke(conn: Writes, where: Any, now: datetime) -> None:
         await conn.execute(
             update(auth_tokens)
             .where(and_(where, auth_tokens.c.revoked_at.is_(None)))
@@ -549,5 +548,5 @@ class IdentityService:
     # -- queries -----------------------------------------------------------
 
     @staticmethod
-    async def _user_row(conn: AsyncConnection, username: str) -> Any:
+    async def _user_row(conn: Writes, username: str) -> Any:
         return (await conn.execute(select(users).where(users.c.username == username))).one_or_none()

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.db import Writes
 from domain.ledger.events import Event
 from domain.schema import ledger_checkpoints, ledger_entries
 
@@ -47,7 +47,7 @@ class StoredCheckpoint:
     created_at: datetime
 
 
-async def append(conn: AsyncConnection, events: Sequence[Event], now: datetime) -> list[int]:
+async def append(conn: Writes, events: Sequence[Event], now: datetime) -> list[int]:
     """Record ``events`` in this transaction; returns their sequence numbers.
 
     One multi-row insert straight to the driver: this runs inside every money
@@ -87,7 +87,7 @@ async def append(conn: AsyncConnection, events: Sequence[Event], now: datetime) 
     return list(range(first, first + len(rows)))
 
 
-async def size(conn: AsyncConnection) -> int:
+async def size(conn: Writes) -> int:
     e = ledger_entries
     return int((await conn.execute(select(func.coalesce(func.max(e.c.seq) + 1, 0)))).scalar_one())
 
@@ -114,13 +114,13 @@ def _checkpoint(row: Any) -> StoredCheckpoint:
     )
 
 
-async def entry(conn: AsyncConnection, seq: int) -> StoredEntry | None:
+async def entry(conn: Writes, seq: int) -> StoredEntry | None:
     row = (await conn.execute(select(ledger_entries).where(ledger_entries.c.seq == seq))).first()
     return None if row is None else _entry(row)
 
 
 async def entries_about(
-    conn: AsyncConnection, subject_id: str, customer_id: str | None = None
+    conn: Writes, subject_id: str, customer_id: str | None = None
 ) -> list[StoredEntry]:
     e = ledger_entries
     query = select(e).where(e.c.subject_id == subject_id)
@@ -129,9 +129,7 @@ async def entries_about(
     return [_entry(r) for r in await conn.execute(query.order_by(e.c.seq))]
 
 
-async def latest_of_type(
-    conn: AsyncConnection, customer_id: str, event_type: str
-) -> StoredEntry | None:
+async def latest_of_type(conn: Writes, customer_id: str, event_type: str) -> StoredEntry | None:
     e = ledger_entries
     query = (
         select(e)
@@ -144,7 +142,7 @@ async def latest_of_type(
 
 
 async def page(
-    conn: AsyncConnection,
+    conn: Writes,
     *,
     customer_id: str | None,
     before: int | None,
@@ -164,7 +162,7 @@ async def page(
 
 
 async def leaf_hashes(
-    conn: AsyncConnection, start: int, *, chunk: int = 50_000
+    conn: Writes, start: int, *, chunk: int = 50_000
 ) -> AsyncIterator[list[bytes]]:
     """Stored leaf hashes from ``start`` on, in order, a chunk at a time."""
     e = ledger_entries
@@ -181,7 +179,7 @@ async def leaf_hashes(
             return
 
 
-async def raw_entries(conn: AsyncConnection, start: int, stop: int) -> list[tuple[int, str, bytes]]:
+async def raw_entries(conn: Writes, start: int, stop: int) -> list[tuple[int, str, bytes]]:
     """(seq, entry, leaf_hash) for start <= seq < stop, in order."""
     e = ledger_entries
     query = (
@@ -192,24 +190,24 @@ async def raw_entries(conn: AsyncConnection, start: int, stop: int) -> list[tupl
     return [(s, t, bytes(h)) for s, t, h in await conn.execute(query)]
 
 
-async def checkpoints(conn: AsyncConnection) -> list[StoredCheckpoint]:
+async def checkpoints(conn: Writes) -> list[StoredCheckpoint]:
     c = ledger_checkpoints
     return [_checkpoint(r) for r in await conn.execute(select(c).order_by(c.c.size))]
 
 
-async def latest_checkpoint(conn: AsyncConnection) -> StoredCheckpoint | None:
+async def latest_checkpoint(conn: Writes) -> StoredCheckpoint | None:
     c = ledger_checkpoints
     row = (await conn.execute(select(c).order_by(c.c.size.desc()).limit(1))).first()
     return None if row is None else _checkpoint(row)
 
 
-async def checkpoint_at(conn: AsyncConnection, size: int) -> StoredCheckpoint | None:
+async def checkpoint_at(conn: Writes, size: int) -> StoredCheckpoint | None:
     c = ledger_checkpoints
     row = (await conn.execute(select(c).where(c.c.size == size))).first()
     return None if row is None else _checkpoint(row)
 
 
-async def add_checkpoint(conn: AsyncConnection, cp: StoredCheckpoint) -> None:
+async def add_checkpoint(conn: Writes, cp: StoredCheckpoint) -> None:
     await conn.execute(
         insert(ledger_checkpoints).values(
             size=cp.size,
@@ -221,7 +219,7 @@ async def add_checkpoint(conn: AsyncConnection, cp: StoredCheckpoint) -> None:
     )
 
 
-async def counts_by_type(conn: AsyncConnection) -> dict[str, int]:
+async def counts_by_type(conn: Writes) -> dict[str, int]:
     e = ledger_entries
     query = select(e.c.event_type, func.count()).group_by(e.c.event_type)
     return {t: int(n) for t, n in await conn.execute(query)}

@@ -20,11 +20,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
 from domain.clock import Clock
-from domain.db import Database
+from domain.db import Database, Writes
 from domain.errors import NotFound
 from domain.events import model as ev
 from domain.events.consumers import Stage, StageRaced, claim, handle_staged
@@ -47,7 +46,7 @@ class FlushRaced(StageRaced):
     """Another flush sent some of a group between the read and the write."""
 
 
-async def _take(conn: AsyncConnection, ids: list[str], **values: Any) -> None:
+async def _take(conn: Writes, ids: list[str], **values: Any) -> None:
     """Move pending notifications on, all of them or (raising) none."""
     done = await conn.execute(
         update(_n).where(_n.c.id.in_(ids), _n.c.status == "pending").values(**values)
@@ -154,7 +153,7 @@ class NotificationService:
                         planned.append((event.id, draft, decision, pending))
         out: list[tuple[Notification, Decision]] = []
 
-        async def write(conn: AsyncConnection) -> None:
+        async def write(conn: Writes) -> None:
             fresh = {e.id for e in await claim(conn, self.name, events, now)}
             for event_id, draft, decision, pending in planned:
                 if event_id in fresh:
@@ -217,7 +216,7 @@ class NotificationService:
             return None
         out: list[tuple[Notification, Decision]] = []
 
-        async def write(conn: AsyncConnection) -> None:
+        async def write(conn: Writes) -> None:
             for rows, who in groups:
                 ids = [r.id for r in rows]
                 if len(rows) == 1:
@@ -265,7 +264,7 @@ class NotificationService:
 
     async def _insert(
         self,
-        conn: AsyncConnection,
+        conn: Writes,
         draft: Draft,
         decision: Decision,
         now: datetime,
@@ -304,7 +303,7 @@ class NotificationService:
         )
         return note
 
-    async def _audience(self, conn: AsyncConnection, customer_id: str) -> _Audience:
+    async def _audience(self, conn: Writes, customer_id: str) -> _Audience:
         u = schema.users
         zone = (
             await conn.execute(select(u.c.timezone).where(u.c.id == customer_id))
@@ -315,7 +314,7 @@ class NotificationService:
         prefs = Preferences.from_json(json.loads(doc)) if doc else Preferences()
         return _Audience(prefs, zone or "Asia/Kolkata")
 
-    async def _insights(self, conn: AsyncConnection, event: Event) -> list[Draft]:
+    async def _insights(self, conn: Writes, event: Event) -> list[Draft]:
         if event.type not in _OUTFLOWS or event.customer_id is None:
             return []
         data = event.data

@@ -13,13 +13,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
 from domain.banking.demo import OPENING_COUNTERPARTY
 from domain.banking.model import AccountType
 from domain.clock import Clock
-from domain.db import Database
+from domain.db import Database, Writes
 from domain.errors import InvalidInput, NotFound
 from domain.money import Money, format_minor
 from domain.predictions import anomalies
@@ -195,7 +194,7 @@ class ForecastService:
 
     # -- Balance Watch -----------------------------------------------------------
 
-    async def _minimum(self, conn: AsyncConnection, customer_id: str) -> int:
+    async def _minimum(self, conn: Writes, customer_id: str) -> int:
         w = schema.balance_watch
         value = (
             await conn.execute(select(w.c.minimum).where(w.c.customer_id == customer_id))

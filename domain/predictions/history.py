@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
+from domain.db import Writes
 
 SETTLEMENT = "acc_settlement_inr"
 _CHUNK = 5000
@@ -404,7 +404,7 @@ class HistoryWriter:
             *self.other.items(),
         ]
 
-    async def write(self, conn: AsyncConnection) -> None:
+    async def write(self, conn: Writes) -> None:
         """Insert everything through SQLAlchemy (any backend; tests and small histories)."""
         a = schema.accounts
         exists = (await conn.execute(select(a.c.balance).where(a.c.id == SETTLEMENT))).first()

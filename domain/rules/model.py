@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -733,6 +733,8 @@ class Rule:
     status: RuleStatus
     failures: int = 0
     template: str | None = None
+    # When it was made: it acts on events from then on, never on older ones.
+    created_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -30,12 +30,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
 from domain.banking.service import BankingService
 from domain.clock import Clock
-from domain.db import Database, Reads
+from domain.db import Database, Reads, Writes
 from domain.errors import Conflict, DomainError, Rejected
 from domain.events import model as ev
 from domain.events import outbox
@@ -146,7 +145,7 @@ class RulesRunner:
         planned = await self.evaluate(events, now)
         written: list[_Planned] = []
 
-        async def write(conn: AsyncConnection) -> None:
+        async def write(conn: Writes) -> None:
             written.clear()
             fresh = {e.id for e in await claim(conn, self.name, events, now)}
             written.extend(p for p in planned if p.trigger_ref in fresh)
@@ -177,8 +176,13 @@ class RulesRunner:
             fired: list[tuple[Rule, Event, int | None]] = []
             for e in relevant:
                 moved = movements(e)
+                # A rule acts on what happens after it was made, not on an older
+                # event the dispatcher reaches only now.
                 candidates = [
-                    rule for kind in kinds for rule in self.index.rules(kind, e.customer_id or "")
+                    rule
+                    for kind in kinds
+                    for rule in self.index.rules(kind, e.customer_id or "")
+                    if rule.created_at is None or e.occurred_at >= rule.created_at
                 ]
                 for rule in candidates:
                     if rule.spec.trigger.kind is TriggerKind.EXTERNAL_EVENT:
@@ -574,7 +578,7 @@ class RulesRunner:
                 fired.append((rule, _slot_ref(slots[-1]), None, ""))
             planned = await self._plan_all(conn, fired, now) + skipped
 
-        async def write(conn: AsyncConnection) -> None:
+        async def write(conn: Writes) -> None:
             for rule_id, was, following in moves:
                 moved = await conn.execute(
                     update(_r)

@@ -14,12 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
 from domain.banking.model import AccountType
 from domain.clock import Clock
-from domain.db import Database, Reads
+from domain.db import Database, Reads, Writes
 from domain.errors import InvalidInput, NotFound
 from domain.ids import new_id
 from domain.rules import store
@@ -158,7 +157,9 @@ class RulesService:
                     **await self._indexed(conn, customer_id, spec, now),
                 )
             )
-        return Rule(rule_id, customer_id, spec, RuleStatus.ACTIVE, template=template)
+        return Rule(
+            rule_id, customer_id, spec, RuleStatus.ACTIVE, template=template, created_at=now
+        )
 
     async def update(self, customer_id: str, rule_id: str, doc: object) -> Rule:
         """Replace a rule's document; its status and history stay."""
@@ -291,14 +292,14 @@ class RulesService:
 
     # -- helpers ----------------------------------------------------------------------------
 
-    async def _customer_rules(self, conn: Reads | AsyncConnection, customer_id: str) -> list[Rule]:
+    async def _customer_rules(self, conn: Reads | Writes, customer_id: str) -> list[Rule]:
         q = select(_r).where(
             _r.c.customer_id == customer_id, _r.c.status != RuleStatus.DELETED.value
         )
         return [store.rule_of(r) for r in await conn.execute(q)]
 
     async def _indexed(
-        self, conn: AsyncConnection, customer_id: str, spec: RuleSpec, now: datetime
+        self, conn: Writes, customer_id: str, spec: RuleSpec, now: datetime
     ) -> dict[str, Any]:
         zone = (await store.zones(conn, [customer_id])).get(customer_id, "Asia/Kolkata")
         return {

@@ -11,10 +11,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
-from domain.db import Reads
+from domain.db import Reads, Writes
 from domain.rules.model import Rule, RuleSpec, RuleStatus
 from domain.rules.planning import Recent
 
@@ -40,13 +39,23 @@ def _rule(
     status: str,
     failures: int,
     template: str | None,
+    created_at: datetime | None,
 ) -> Rule:
-    return Rule(rule_id, customer_id, _spec(definition), RuleStatus(status), failures, template)
+    spec = _spec(definition)
+    return Rule(rule_id, customer_id, spec, RuleStatus(status), failures, template, created_at)
 
 
 def rule_of(row: Any) -> Rule:
     """A row as a Rule; rules are frozen, so one unchanged row maps to one shared object."""
-    return _rule(row.id, row.customer_id, row.definition, row.status, row.failures, row.template)
+    return _rule(
+        row.id,
+        row.customer_id,
+        row.definition,
+        row.status,
+        row.failures,
+        row.template,
+        row.created_at,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +198,7 @@ async def recent(
 _v = schema.rules_version
 
 
-async def bump(conn: AsyncConnection) -> int:
+async def bump(conn: Writes) -> int:
     """The next rules version, taken in the caller's transaction (which it orders)."""
     got = (
         await conn.execute(
@@ -214,6 +223,7 @@ _RULE_COLUMNS = (
     _r.c.status,
     _r.c.failures,
     _r.c.template,
+    _r.c.created_at,
     _r.c.trigger_kind,
     _r.c.rev,
 )

@@ -25,12 +25,11 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
 from domain.banking.batch_sql import BatchSQL
 from domain.banking.book import Book
-from domain.db import Database
+from domain.db import Database, Writes
 from domain.ledger import events as ledger_events
 from domain.ledger import store as ledger
 from domain.trading.portfolio import Holding, apply_fill
@@ -68,7 +67,7 @@ def completed(entry: Entry, result: dict[str, Any]) -> Entry:
     return Entry(new_order, entry.order_update, trade, entry.fill)
 
 
-async def write_attached(conn: AsyncConnection, book: Book) -> None:
+async def write_attached(conn: Writes, book: Book) -> None:
     """The money engine's batch hook: write the trading rows attached to its commands."""
     entries = [completed(a, result) for a, result in book.attached if isinstance(a, Entry)]
     if entries:
@@ -186,7 +185,7 @@ class _Driver:
     """Driver SQL for the hot inserts: SQLAlchemy's per-row parameter work cost more
     than the database's (the money engine's ``BatchSQL`` does the same)."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Writes) -> None:
         self.conn = conn
         self.sql = BatchSQL(conn.dialect.name)
 
@@ -230,7 +229,7 @@ class _Driver:
         return held
 
 
-async def _flush(conn: AsyncConnection, entries: list[Entry]) -> None:
+async def _flush(conn: Writes, entries: list[Entry]) -> None:
     await _write_rows(conn, entries)
     trades = [e.trade for e in entries if e.trade is not None]
     if trades:
@@ -250,7 +249,7 @@ async def _flush(conn: AsyncConnection, entries: list[Entry]) -> None:
         await ledger.append(conn, fills, max(t["executed_at"] for t in trades))
 
 
-async def _write_rows(conn: AsyncConnection, entries: list[Entry]) -> None:
+async def _write_rows(conn: Writes, entries: list[Entry]) -> None:
     o = schema.trading_orders
     driver = _Driver(conn)
     new_orders = [e.new_order for e in entries if e.new_order is not None]

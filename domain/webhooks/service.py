@@ -22,11 +22,10 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
 from domain.clock import Clock
-from domain.db import Database
+from domain.db import Database, Writes
 from domain.errors import InvalidInput, NotFound
 from domain.events import model as ev
 from domain.events.consumers import Stage, claim, handle_staged
@@ -187,7 +186,7 @@ class WebhookService:
             )
             return [_endpoint_json(r) for r in rows]
 
-    async def _endpoint(self, conn: AsyncConnection, customer_id: str, endpoint_id: str) -> Any:
+    async def _endpoint(self, conn: Writes, customer_id: str, endpoint_id: str) -> Any:
         row = (
             await conn.execute(
                 select(_e).where(
@@ -295,7 +294,7 @@ class WebhookService:
         if not targeted:
             return Stage(_write_nothing)
 
-        async def write(conn: AsyncConnection) -> None:
+        async def write(conn: Writes) -> None:
             values = []
             for e in await claim(conn, self.name, targeted, now):
                 for endpoint_id, types in by_customer[e.customer_id or ""]:
@@ -322,7 +321,7 @@ class WebhookService:
         }
 
     async def _queue(
-        self, conn: AsyncConnection, endpoint_id: str, e: Event, now: datetime
+        self, conn: Writes, endpoint_id: str, e: Event, now: datetime
     ) -> dict[str, Any]:
         values = self._delivery_values(endpoint_id, e, now)
         await conn.execute(insert(_d).values(**values))
@@ -451,5 +450,5 @@ class WebhookService:
         return timedelta(seconds=delay)
 
 
-async def _write_nothing(_conn: AsyncConnection) -> None:
+async def _write_nothing(_conn: Writes) -> None:
     return None

@@ -265,6 +265,9 @@ class Player:
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 async def test_conversation(case: Case, container: Container, clock: ManualClock) -> None:
     seeded = await seed_asha(container)
+    # The seeded history's events are handled (its notifications sent) before
+    # the customer says anything, as in a bank that has been running.
+    await container.events.dispatcher.drain()
     player = Player(container, clock, seeded)
     player.before = await player.snapshot()
     for n, turn in enumerate(case.turns, start=1):

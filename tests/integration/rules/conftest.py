@@ -8,7 +8,6 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import schema
 from domain.banking.book import Book
@@ -16,7 +15,7 @@ from domain.banking.engine import MoneyEngine
 from domain.banking.model import AccountType
 from domain.banking.service import BankingService
 from domain.clock import ManualClock
-from domain.db import Database, connect
+from domain.db import Database, Writes, connect
 from domain.events import outbox
 from domain.events.derive import from_book
 from domain.events.dispatcher import Dispatcher
@@ -103,7 +102,7 @@ async def bank(database_url: str, clock: ManualClock) -> AsyncIterator[Bank]:
     db = connect(database_url)
     engine = MoneyEngine(db, clock, default_limits=LIMITS)
 
-    async def write_outbox(conn: AsyncConnection, book: Book) -> None:
+    async def write_outbox(conn: Writes, book: Book) -> None:
         await outbox.append(conn, from_book(book, book.now))
 
     engine.batch_hooks.append(write_outbox)

@@ -66,9 +66,10 @@ async def test_a_monthly_fd_rule_made_in_words_runs_on_the_1st(
 
 
 async def test_an_approval_is_pushed_with_buttons_and_approved_in_chat(
-    container: Container,
+    container: Container, clock: ManualClock
 ) -> None:
     seeded = await seed_asha(container)
+    clock.advance(timedelta(minutes=1))  # the seeded salaries are older than the rule
     chat = Chat(container, seeded.customer)
     pushed = Captured()
     container.events.pushers.register("web", pushed)

@@ -93,6 +93,21 @@ async def test_a_salary_credit_runs_the_rule_once_and_records_it(bank: Bank) -> 
     assert types.count("rule.executed") == 1
 
 
+async def test_a_credit_made_before_the_rule_does_not_run_it_when_dispatched_later(
+    bank: Bank,
+) -> None:
+    who, savings, current = await bank.customer(savings=1_000_00)
+    await bank.credit(savings, 50_000_00, "Acme Corp Payroll")  # not dispatched yet
+    bank.clock.advance(timedelta(seconds=1))
+    await bank.rules.create(who, _on_salary(20))
+    await bank.dispatcher.drain()
+    assert await bank.balance(current) == 0
+    assert await bank.executions() == 0
+    await bank.credit(savings, 50_000_00, "Acme Corp Payroll")  # this one counts
+    await bank.dispatcher.drain()
+    assert await bank.balance(current) == 10_000_00
+
+
 async def test_a_redelivered_event_does_not_run_the_rule_again(bank: Bank) -> None:
     who, savings, current = await bank.customer(savings=1_000_00)
     await bank.rules.create(who, _on_salary(10))

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.banking.book import Book
+from domain.db import Writes
 from domain.trading.orders import OrderRequest, OrderStatus, OrderType, Side
 from domain.trading.service import TradingService
 from tests.integration.banking.ledger import check_ledger
@@ -25,7 +25,7 @@ class Crash(RuntimeError):
     pass
 
 
-async def crash_before_commit(conn: AsyncConnection, book: Book) -> None:
+async def crash_before_commit(conn: Writes, book: Book) -> None:
     raise Crash("the process died before the commit")
 
 
