@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,11 @@ from domain.db import Database, InlineWrite, connect
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> Database:
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
     database = connect(f"sqlite+aiosqlite:///{tmp_path}/inline.db")
     async with database.writing() as conn:
         await conn.execute(text("CREATE TABLE t (n INTEGER PRIMARY KEY, note TEXT)"))
-    yield database  # type: ignore[misc]
+    yield database
     await database.dispose()
 
 
@@ -139,4 +140,3 @@ async def test_two_databases_on_one_file_interleave_without_deadlock(tmp_path: P
     finally:
         await first.dispose()
         await second.dispose()
-
