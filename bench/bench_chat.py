@@ -316,12 +316,12 @@ async def bench(plan: Plan, workdir: Path) -> str:
         single = await run_assistant(container, people, plan, concurrent=False)
         print("people chatting at once", file=sys.stderr)
         concurrent = await run_assistant(container, people, plan, concurrent=True, think=True)
-        print("people chatting at once, writer first come first served", file=sys.stderr)
+        print("people chatting at once, async driver, writer first come first served", file=sys.stderr)
         gate, container.db.gate = container.db.gate, None
         unprioritised = await run_assistant(container, people, plan, concurrent=True, think=True)
         container.db.gate = gate
         unprioritised = Stats(
-            f"{unprioritised.name}, writer first come first served (baseline)",
+            f"{unprioritised.name}, async driver, writer first come first served (baseline)",
             unprioritised.samples,
             unprioritised.wall,
             unprioritised.by_turn,
@@ -365,7 +365,8 @@ async def bench(plan: Plan, workdir: Path) -> str:
         "",
         *by_turn_table(concurrent),
         "",
-        "The same, with SQLite's writer first come first served (no priority for requests):",
+        "The same through the async driver (each statement handed to its thread), "
+        "writer first come first served:",
         "",
         *by_turn_table(unprioritised),
         "",
