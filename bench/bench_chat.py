@@ -316,7 +316,9 @@ async def bench(plan: Plan, workdir: Path) -> str:
         single = await run_assistant(container, people, plan, concurrent=False)
         print("people chatting at once", file=sys.stderr)
         concurrent = await run_assistant(container, people, plan, concurrent=True, think=True)
-        print("people chatting at once, async driver, writer first come first served", file=sys.stderr)
+        print(
+            "people chatting at once, async driver, writer first come first served", file=sys.stderr
+        )
         gate, container.db.gate = container.db.gate, None
         unprioritised = await run_assistant(container, people, plan, concurrent=True, think=True)
         container.db.gate = gate

@@ -117,16 +117,6 @@ class InlineWrite:
     def dialect(self) -> Dialect:
         return self._conn.dialect
 
-    @overload
-    async def execute(
-        self, statement: TypedReturnsRows[Unpack[_Ts]], parameters: Any = None, /
-    ) -> CursorResult[Unpack[_Ts]]: ...
-
-    @overload
-    async def execute(
-        self, statement: Executable, parameters: Any = None, /
-    ) -> CursorResult[Unpack[TupleAny]]: ...
-
     async def execute(
         self, statement: Executable, parameters: Any = None, /
     ) -> CursorResult[Unpack[TupleAny]]:
