@@ -37,7 +37,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from intents.word_vectors import SentenceVectors, Source
+from intents.word_vectors import SentenceVectors, Source, StackedVectors
 
 Progress = Callable[[str], None]
 FloatArray = NDArray[np.float64]
@@ -58,10 +58,7 @@ class WordPairs:
         self.window = window
 
     def __call__(self, text: str) -> list[str]:
-        return self.of(_TOKEN.findall(text.lower()))
-
-    def of(self, words: list[str]) -> list[str]:
-        """The pairs of already tokenised words."""
+        words = _TOKEN.findall(text.lower())
         window, n = self.window, len(words)
         return [
             f"{words[i]}~{words[j]}" for i in range(n) for j in range(i + 2, min(n, i + window + 1))
@@ -245,24 +242,20 @@ class IntentClassifier:
         self._char_vocab = {str(k): int(v) + n_word for k, v in char.vocabulary_.items()}
         n_grams = n_word + len(char.vocabulary_)
         idf = [word.idf_, char.idf_]
-        self._pair_vocab: dict[str, int] = {}
-        self._pair_analyzer: WordPairs | None = None
+        # Pairs by their first word, then their second: prediction looks up
+        # the words it has instead of building every pair's string.
+        self._pair_next: dict[str, dict[str, int]] = {}
         if pairs:
-            self._pair_vocab = {str(k): int(v) + n_grams for k, v in pairs[0].vocabulary_.items()}
-            self._pair_analyzer = pairs[0].analyzer
+            for pair, column in pairs[0].vocabulary_.items():
+                first, second = str(pair).split("~")
+                self._pair_next.setdefault(first, {})[second] = int(column) + n_grams
             idf.append(pairs[0].idf_)
             n_grams += len(pairs[0].vocabulary_)
         self._idf = np.concatenate(idf).astype(np.float64)
-        # The dense blocks' columns follow the n-gram blocks. Each keeps its
-        # model weight rows already multiplied by the block's weight.
+        # The dense blocks' columns follow the n-gram blocks.
         self._dense_ids = np.arange(n_grams, self._weights.shape[0], dtype=np.intp)
-        self._dense_rows: list[tuple[SentenceVectors, NDArray[np.float32]]] = []
-        start = n_grams
-        for vectors, weight in self._dense:
-            end = start + vectors.dimensions
-            rows = np.ascontiguousarray(weight * self._weights[start:end], dtype=np.float32)
-            self._dense_rows.append((vectors, rows))
-            start = end
+        self._stacked = StackedVectors(self._dense) if self._dense else None
+        self._dense_weights = np.ascontiguousarray(self._weights[n_grams:], dtype=np.float32)
         self._word_cache: dict[str, tuple[int, ...]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
@@ -270,11 +263,11 @@ class IntentClassifier:
         for derived in (
             "_word_vocab",
             "_char_vocab",
-            "_pair_vocab",
-            "_pair_analyzer",
+            "_pair_next",
             "_idf",
             "_dense_ids",
-            "_dense_rows",
+            "_stacked",
+            "_dense_weights",
             "_word_cache",
         ):
             state.pop(derived, None)  # rebuilt from the vectorizers on load
@@ -317,10 +310,10 @@ class IntentClassifier:
         """Column ids and values of the feature row, same as :meth:`transform`'s."""
         lowered = text.lower()
         ids, values = self._ngram_features(lowered)
-        if not self._dense:
+        if self._stacked is None:
             return ids, values
-        dense = [weight * vectors.transform_one(lowered) for vectors, weight in self._dense]
-        return np.concatenate([ids, self._dense_ids]), np.concatenate([values, *dense])
+        dense = self._stacked.transform_one(lowered)
+        return np.concatenate([ids, self._dense_ids]), np.concatenate([values, dense])
 
     def _ngram_features(self, lowered: str) -> tuple[NDArray[np.intp], FloatArray]:
         cache = self._word_cache
@@ -331,10 +324,8 @@ class IntentClassifier:
             chain.from_iterable(cache.get(w) or self._char_grams(w) for w in lowered.split())
         )
         n_grams = len(counts)
-        if self._pair_analyzer is not None:
-            vocab = self._pair_vocab
-            pairs = self._pair_analyzer.of(tokens)
-            counts.update(i for p in pairs if (i := vocab.get(p)) is not None)
+        if self._pair_next:
+            counts.update(self._pair_ids(tokens))
         ids = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
         tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         values = (np.log(tf) + 1.0) * self._idf[ids]
@@ -347,15 +338,27 @@ class IntentClassifier:
         values[n_grams:] *= self.pair_weight
         return ids, values
 
+    def _pair_ids(self, tokens: list[str]) -> list[int]:
+        """Feature ids of the known pairs, as :class:`WordPairs` would find them."""
+        pair_next, reach = self._pair_next, self.pair_window + 1
+        ids: list[int] = []
+        for i, first in enumerate(tokens):
+            seconds = pair_next.get(first)
+            if seconds is not None:
+                ids.extend(
+                    k for w in tokens[i + 2 : i + reach] if (k := seconds.get(w)) is not None
+                )
+        return ids
+
     def scores(self, text: str) -> FloatArray:
         """Summed, temperature-scaled model scores per class (before the final softmax)."""
         lowered = text.lower()
         ids, values = self._ngram_features(lowered)
         product = values.astype(np.float32) @ self._weights[ids]
-        for vectors, rows in self._dense_rows:
-            # A dense block is always present: one small product with its rows,
-            # already scaled by the block's weight, instead of a gather.
-            product += vectors.transform_one(lowered) @ rows
+        if self._stacked is not None:
+            # The dense blocks are always present: one small product with
+            # their rows instead of a gather.
+            product += self._stacked.transform_one(lowered) @ self._dense_weights
         result: FloatArray = product + self._bias
         return result
 

@@ -132,3 +132,42 @@ class SentenceVectors:
         if not texts:
             return np.zeros((0, self.rows.shape[1]), dtype=np.float32)
         return np.vstack([self.transform_one(t.lower()) for t in texts])
+
+
+class StackedVectors:
+    """Several :class:`SentenceVectors` side by side, looked up as one table.
+
+    Prediction needs every dense block for every utterance; one vocabulary
+    look-up and one row sum over the union of their words, then each block's
+    own normalisation and weight, costs about half of doing them one by one.
+    The result equals the blocks' ``transform_one`` outputs, each times its
+    weight, concatenated.
+    """
+
+    def __init__(self, blocks: Sequence[tuple[SentenceVectors, float]]) -> None:
+        words = list(dict.fromkeys(w for vectors, _ in blocks for w in vectors.vocabulary))
+        self.vocabulary = {w: k for k, w in enumerate(words)}
+        widths = [vectors.dimensions for vectors, _ in blocks]
+        self.rows = np.zeros((len(words), sum(widths)), dtype=np.float32)
+        self.bounds: list[tuple[int, int, float]] = []
+        start = 0
+        for (vectors, weight), width in zip(blocks, widths, strict=True):
+            mine = [self.vocabulary[w] for w in vectors.vocabulary]
+            theirs = list(vectors.vocabulary.values())
+            self.rows[mine, start : start + width] = vectors.rows[theirs]
+            self.bounds.append((start, start + width, weight))
+            start += width
+        self.dimensions = start
+
+    def transform_one(self, lowered: str) -> NDArray[np.float32]:
+        vocabulary = self.vocabulary
+        ids = [i for w in _TOKEN.findall(lowered) if (i := vocabulary.get(w)) is not None]
+        if not ids:
+            return np.zeros(self.dimensions, dtype=np.float32)
+        total: NDArray[np.float32] = self.rows[ids].sum(axis=0)
+        for start, end, weight in self.bounds:
+            block = total[start:end]
+            norm = math.sqrt(float(block @ block))
+            if norm:
+                block *= weight / norm
+        return total

@@ -19,6 +19,7 @@ from intents.classifier import WordPairs
         "naïve café ₹5 transfer",
         "a b c d e f g h i j k l m n o p q r s t u v w x y z",
         "ok",
+        "my card still hasn't arrived and i want to know where my card is, send it to me",
     ],
 )
 def test_fast_features_equal_the_scikit_learn_transform(nlu: NLU, text: str) -> None:
