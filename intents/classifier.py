@@ -161,11 +161,12 @@ class IntentClassifier:
         say(f"vectorising {len(texts)} examples")
         self._vectorizers = self._new_vectorizers()
         blocks = self._scaled(self._fit_vectorizers(texts))
-        say("looking up word vectors")
         sources: list[tuple[Source, float]] = [
             ("glove", self.vector_weight),
             ("distilled", self.distilled_weight),
         ]
+        if any(weight for _, weight in sources):
+            say("looking up word vectors")
         self._dense = [
             (SentenceVectors.fit(texts, source=source), weight)
             for source, weight in sources

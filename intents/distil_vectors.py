@@ -10,8 +10,9 @@ vectors and keeps their first principal components, and writes
 then uses that table exactly like the GloVe vectors (an IDF-weighted sum per
 utterance); nothing of the encoder is needed at run time.
 
-The table is shipped in the repository; re-create it (about a minute on two
-cores) with the optional ``distil`` extra, which brings PyTorch:
+The table is shipped in the repository; re-create it (about two and a half
+minutes on one core) with the optional ``distil`` extra, which brings PyTorch
+(2.13.0, the CPU build this project's machines keep on disk):
 
     pip install -e '.[distil]'
     python -m intents.distil_vectors [--words 50000] [--dimensions 64]
